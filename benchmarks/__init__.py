@@ -1,0 +1,1 @@
+"""Latency and accuracy benchmarks for Podium (`podium bench`)."""

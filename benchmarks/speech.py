@@ -1,0 +1,82 @@
+"""The shared speech set (`../shared/speech/`): manifest, audio loading and WER scoring."""
+
+from __future__ import annotations
+
+import wave
+from collections.abc import Sequence
+from pathlib import Path
+
+import msgspec
+import numpy as np
+from numpy.typing import NDArray
+
+DEFAULT_SPEECH_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "speech"
+
+
+class Clip(msgspec.Struct, frozen=True):
+    """One manifest line."""
+
+    audio: str
+    text: str
+    language: str
+    duration_s: float
+    speech_start_s: float
+    speech_end_s: float
+    source: str = ""
+    license: str = ""
+    speaker: str | None = None
+    gender: str | None = None
+    note: str | None = None
+
+
+def load_manifest(path: Path) -> list[Clip]:
+    """Read `manifest.jsonl`; clip audio paths are relative to its folder."""
+    decoder = msgspec.json.Decoder(Clip)
+    return [decoder.decode(line) for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def read_wav_int16(path: Path) -> tuple[NDArray[np.int16], int]:
+    """Read a 16-bit PCM WAV into mono int16 samples and its sample rate."""
+    with wave.open(str(path), "rb") as wav:
+        if wav.getsampwidth() != 2:
+            raise ValueError(f"{path}: only 16-bit PCM is supported")
+        frames = wav.readframes(wav.getnframes())
+        samples = np.frombuffer(frames, dtype=np.int16)
+        if wav.getnchannels() > 1:
+            samples = samples.reshape(-1, wav.getnchannels()).mean(axis=1).astype(np.int16)
+        return samples, wav.getframerate()
+
+
+def read_wav_float32(path: Path) -> NDArray[np.float32]:
+    """Read a 16 kHz WAV as float32 in [-1, 1], the form Whisper takes."""
+    samples, rate = read_wav_int16(path)
+    if rate != 16_000:
+        raise ValueError(f"{path}: expected 16 kHz, got {rate} Hz")
+    return (samples.astype(np.float32) / 32768.0).astype(np.float32)
+
+
+def _english_normalizer():  # noqa: ANN202 - imported lazily: only scoring needs it
+    from whisper_normalizer.english import EnglishTextNormalizer
+
+    return EnglishTextNormalizer()
+
+
+_normalize = None
+
+
+def normalize_english(text: str) -> str:
+    """Whisper's English text normalisation (case, punctuation, spelling, numbers)."""
+    global _normalize
+    if _normalize is None:
+        _normalize = _english_normalizer()
+    return str(_normalize(text))
+
+
+def word_error_rate(references: Sequence[str], hypotheses: Sequence[str]) -> float:
+    """Corpus WER after Whisper's English normalisation (errors over all reference words)."""
+    import jiwer
+
+    refs = [normalize_english(r) for r in references]
+    hyps = [normalize_english(h) for h in hypotheses]
+    pairs = [(r, h) for r, h in zip(refs, hyps, strict=True) if r.strip()]
+    return float(jiwer.wer([r for r, _ in pairs], [h for _, h in pairs]))

@@ -1,0 +1,1 @@
+"""Speech recognition: the Transcriber interface, its faster-whisper implementation, agreement policy."""

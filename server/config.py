@@ -1,0 +1,115 @@
+"""Settings: one frozen msgspec Struct, read from `PODIUM_*` environment variables and CLI flags."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+from server.errors import ConfigError
+
+ENV_PREFIX = "PODIUM_"
+
+Device = Literal["auto", "cpu", "cuda"]
+
+
+class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Everything the service can be configured with. Field `x` reads env `PODIUM_X`."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "info"
+
+    # Speech recognition.
+    model: str = "tiny.en"
+    device: Device = "auto"
+    compute_type: str = "auto"
+    cpu_threads: int = 0
+    decode_workers: int = 1
+    beam_size: int = 5
+    partial_interval_ms: int = 400
+    no_speech_threshold: float = 0.6
+    log_prob_threshold: float = -1.0
+    default_language: str = "en"
+
+    # Voice activity detection.
+    vad_aggressiveness: int = 2
+    vad_frame_ms: int = 30
+    vad_start_ms: int = 90
+    vad_end_ms: int = 450
+    vad_pre_roll_ms: int = 300
+    max_utterance_s: float = 20.0
+
+    # WebRTC.
+    ice_servers: list[str] = msgspec.field(default_factory=list)
+    max_offer_bytes: int = 64_000
+    audio_queue_frames: int = 200
+
+    # Storage and feedback.
+    data_dir: str = "data"
+    database_url: str = ""
+    gemini_model: str = "gemini-2.5-flash-lite"
+    gemini_api_key: str = ""
+    gemini_base_url: str = ""
+    gemini_timeout_s: float = 30.0
+    long_pause_s: float = 2.5
+
+    def __post_init__(self) -> None:
+        if self.vad_aggressiveness not in (0, 1, 2, 3):
+            raise ConfigError("vad_aggressiveness must be 0, 1, 2 or 3")
+        if self.vad_frame_ms not in (10, 20, 30):
+            raise ConfigError("vad_frame_ms must be 10, 20 or 30")
+        if not 1 <= self.port <= 65535:
+            raise ConfigError(f"port must be between 1 and 65535, not {self.port}")
+        if self.decode_workers < 1:
+            raise ConfigError("decode_workers must be at least 1")
+        if self.max_utterance_s < 2 or self.max_utterance_s > 30:
+            raise ConfigError("max_utterance_s must be between 2 and 30 (Whisper's window is 30 s)")
+
+    def __repr__(self) -> str:
+        # Secrets must never reach a log line through a settings dump.
+        shown = {
+            name: ("***" if name in _SECRET_FIELDS and getattr(self, name) else getattr(self, name))
+            for name in self.__struct_fields__
+        }
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{Path(self.data_dir).resolve() / 'podium.db'}"
+
+
+_SECRET_FIELDS = {"gemini_api_key"}
+_FIELDS = {name for name in Settings.__struct_fields__}
+_LIST_FIELDS = {"ice_servers"}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Build settings from the environment, then apply explicit overrides (CLI flags).
+
+    Raises `ConfigError` with one readable line on any bad value.
+    """
+    environ = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    for name in _FIELDS:
+        value = environ.get(ENV_PREFIX + name.upper())
+        if value is None:
+            continue
+        raw[name] = [v for v in value.split(",") if v] if name in _LIST_FIELDS else value
+    if "gemini_api_key" not in raw:
+        key = environ.get("GEMINI_API_KEY") or environ.get("GOOGLE_API_KEY")
+        if key:
+            raw["gemini_api_key"] = key
+    raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    try:
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"invalid setting: {exc}") from None

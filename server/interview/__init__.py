@@ -1,0 +1,1 @@
+"""Interview practice: question bank, delivery metrics, rubric and feedback providers."""
