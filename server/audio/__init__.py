@@ -1,0 +1,1 @@
+"""Audio processing: resampling to 16 kHz mono and utterance segmentation (VAD)."""
