@@ -1,0 +1,1 @@
+"""HTTP API: signaling, health, questions, answers and progress."""

@@ -1,0 +1,319 @@
+"""The offline coach: deterministic feedback from the rubric, written as short helpful prose.
+
+No network and no model: it scores with `rubric.analyse`, picks what went well, what to
+improve and one next step, and quotes the speaker where that helps. All wording lives in
+`data/coach.<lang>.json` (English now; a language without a file gets English).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+import string
+from collections.abc import AsyncIterator, Callable, Sequence
+from importlib import resources
+from typing import Any
+
+import msgspec
+
+from server.errors import ConfigError
+from server.interview.metrics import DeliveryMetrics, compute_metrics, words_from_text
+from server.interview.rubric import (
+    DIMENSIONS,
+    RUBRIC_VERSION,
+    WEIGHTS,
+    Assessment,
+    analyse,
+    delivery_problems,
+)
+from server.interview.types import (
+    FeedbackChunk,
+    FeedbackRequest,
+    FeedbackResult,
+    PastAnswer,
+)
+
+COACH_MODEL = "podium-coach-1"
+_DEFAULT_LANGUAGE = "en"
+_MAX_POINTS = 2
+_MAX_LISTED = 3
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+class _TemplatesFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    language: str
+    templates: dict[str, str]
+
+
+class OfflineCoach:
+    """A `FeedbackProvider` that needs nothing but the answer; also the fallback for Gemini."""
+
+    name = "offline"
+
+    def __init__(self, *, model: str = COACH_MODEL) -> None:
+        self.model = model
+
+    async def stream(
+        self, request: FeedbackRequest
+    ) -> AsyncIterator[FeedbackChunk | FeedbackResult]:
+        """Yield the feedback sentence by sentence, then the result (text = all chunks joined)."""
+        pieces, result = self.compose(request)
+        for piece in pieces:
+            yield FeedbackChunk(text=piece)
+            await asyncio.sleep(0)  # let other tasks run between chunks, as a real stream would
+        yield result
+
+    def compose(self, request: FeedbackRequest) -> tuple[list[str], FeedbackResult]:
+        """The feedback as chunks and as the one result, without streaming."""
+        metrics = _metrics(request)
+        assessment = analyse(request.question, request.transcript, metrics)
+        say = _Writer(templates(request.language))
+        paragraphs = _paragraphs(say, assessment, metrics, request.history)
+        pieces = [
+            sentence + (" " if i < len(p) - 1 else "\n\n" if j < len(paragraphs) - 1 else "")
+            for j, p in enumerate(paragraphs)
+            for i, sentence in enumerate(p)
+        ]
+        result = FeedbackResult(
+            text="".join(pieces),
+            scores=assessment.scores,
+            overall=assessment.overall,
+            provider=self.name,
+            model=self.model,
+            rubric_version=RUBRIC_VERSION,
+        )
+        return pieces, result
+
+
+def templates(language: str) -> dict[str, str]:
+    """The coach's wording for a language ("pt-BR" -> "pt"), English where there is none."""
+    primary = language.lower().replace("_", "-").split("-")[0]
+    return _templates(primary if _LANGUAGE.match(primary) else _DEFAULT_LANGUAGE)
+
+
+@functools.cache
+def _templates(language: str) -> dict[str, str]:
+    english = _load(_DEFAULT_LANGUAGE)
+    if language == _DEFAULT_LANGUAGE:
+        return english
+    try:
+        translated = _load(language)
+    except FileNotFoundError:
+        return english
+    # A translation must say everything English says, with the same fields to fill.
+    for key, text in english.items():
+        if _fields(translated.get(key, "")) != _fields(text):
+            raise ConfigError(f"coach.{language}.json: {key!r} is missing or has other fields")
+    return translated
+
+
+def _load(language: str) -> dict[str, str]:
+    path = resources.files("server.interview") / "data" / f"coach.{language}.json"
+    try:
+        parsed = msgspec.json.decode(path.read_bytes(), type=_TemplatesFile)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise ConfigError(f"coach.{language}.json is malformed: {exc}") from None
+    return parsed.templates
+
+
+def _fields(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+
+
+class _Writer:
+    """Fills templates; `list` joins items as "a, b and c" in the language."""
+
+    def __init__(self, wording: dict[str, str]) -> None:
+        self._wording = wording
+
+    def __call__(self, key: str, **fields: Any) -> str:
+        return self._wording[key].format(**fields)
+
+    def list(self, items: Sequence[str]) -> str:
+        if len(items) < 2:
+            return "".join(items)
+        return self("comma").join(items[:-1]) + self("and") + items[-1]
+
+    def quoted(self, items: Sequence[str]) -> str:
+        return self.list([self("quoted", text=item) for item in items[:_MAX_LISTED]])
+
+
+def _metrics(request: FeedbackRequest) -> DeliveryMetrics:
+    try:
+        return msgspec.convert(request.metrics, DeliveryMetrics)
+    except msgspec.ValidationError:
+        # Metrics from another version or none at all: measure the text (pace then unknown).
+        words = words_from_text(request.transcript)
+        return compute_metrics(words, duration_s=0.0, language=request.language)
+
+
+def _paragraphs(
+    say: _Writer, a: Assessment, m: DeliveryMetrics, history: Sequence[PastAnswer]
+) -> list[list[str]]:
+    if a.evidence.word_count == 0:
+        return [[say("empty")], [say("next.empty")]]
+    summary = [say("score", overall=a.overall), *_trend(say, a, history)]
+    strengths = _strengths(say, a, m)
+    problems = _problems(say, a, m)
+    strengths[0] = say("well.heading") + strengths[0]
+    fixes = [fix for fix, _ in problems] or [say("fix.none")]
+    fixes[0] = say("fix.heading") + fixes[0]
+    next_step = say(f"next.{problems[0][1]}") if problems else say("next.polish")
+    return [summary, strengths, fixes, [next_step]]
+
+
+def _trend(say: _Writer, a: Assessment, history: Sequence[PastAnswer]) -> list[str]:
+    scored = sorted((p for p in history if p.overall is not None), key=lambda p: p.created_at)
+    if not scored:
+        return []
+    last = scored[-1]
+    previous = last.overall or 0
+    delta = a.overall - previous
+    lines = [
+        say("trend.up", delta=delta, previous=previous)
+        if delta > 0
+        else say("trend.down", delta=-delta, previous=previous)
+        if delta < 0
+        else say("trend.same")
+    ]
+    if len(scored) >= 2 and a.overall > max(p.overall or 0 for p in scored):
+        lines.append(say("trend.best"))
+    if last.scores is not None:
+        before = msgspec.structs.asdict(last.scores)
+        after = msgspec.structs.asdict(a.scores)
+        changed = max(DIMENSIONS, key=lambda d: abs(after[d] - before[d]))
+        if after[changed] != before[changed]:
+            dimension = say(f"dimension.{changed}")
+            lines.append(
+                say(
+                    "trend.dimension",
+                    dimension=dimension,
+                    before=before[changed],
+                    after=after[changed],
+                )
+            )
+    return lines
+
+
+def _strengths(say: _Writer, a: Assessment, m: DeliveryMetrics) -> list[str]:
+    e, s = a.evidence, a.scores
+    found: list[tuple[int, str]] = []
+    if s.structure >= 4:
+        complete = len(e.missing_parts) == 0 and e.star_in_order
+        parts = say.list([say(f"part.{p}") for p in e.star_parts])
+        found.append(
+            (
+                s.structure,
+                say("well.structure") if complete else say("well.structure_parts", parts=parts),
+            )
+        )
+    if s.result >= 4 and e.result_quote:
+        key = "well.result_quantified" if e.quantified_result else "well.result"
+        found.append((s.result, say(key, quote=say("quoted", text=e.result_quote))))
+    if s.specificity >= 4:
+        found.append(
+            (s.specificity, say("well.details", details=say.list(e.details[:_MAX_LISTED])))
+        )
+        if e.i_actions >= 2 and e.i_count >= e.we_count:
+            found.append((s.specificity, say("well.ownership")))
+    if s.relevance >= 4 and e.matched_terms:
+        found.append((s.relevance, say("well.relevance", terms=say.list(e.matched_terms))))
+    if s.delivery >= 4:
+        pace_ok = m.pace == "ok"
+        line = say("well.pace", wpm=round(m.words_per_minute)) if pace_ok else say("well.delivery")
+        found.append((s.delivery, line))
+    # Best first; `sorted` is stable, so equal scores keep the order above.
+    chosen = [line for _, line in sorted(found, key=lambda f: -f[0])[:_MAX_POINTS]]
+    if chosen:
+        return chosen
+    return [say("well.effort") if e.word_count >= 40 else say("well.start")]
+
+
+def _problems(say: _Writer, a: Assessment, m: DeliveryMetrics) -> list[tuple[str, str]]:
+    """Up to two (advice, next-step key) pairs for the weakest dimensions below 5."""
+    writers: dict[str, Callable[[], tuple[str, str] | None]] = {
+        "structure": lambda: _fix_structure(say, a),
+        "relevance": lambda: _fix_relevance(say, a),
+        "specificity": lambda: _fix_specificity(say, a),
+        "result": lambda: _fix_result(say, a),
+        "delivery": lambda: _fix_delivery(say, m),
+    }
+    scores = msgspec.structs.asdict(a.scores)
+    weakest = sorted(
+        (d for d in DIMENSIONS if scores[d] < 5), key=lambda d: (scores[d], -WEIGHTS[d])
+    )
+    fixes: list[tuple[str, str]] = []
+    for dimension in weakest:
+        fix = writers[dimension]()
+        # One point per kind of advice: a short answer shows in structure, relevance and delivery.
+        if fix is not None and all(fix[1] != chosen for _, chosen in fixes):
+            fixes.append(fix)
+    return fixes[:_MAX_POINTS]
+
+
+def _fix_structure(say: _Writer, a: Assessment) -> tuple[str, str] | None:
+    e = a.evidence
+    if e.word_count < 40:
+        return say("fix.story_short", words=e.word_count), "length_short"
+    if e.missing_parts:
+        parts = say.list([say(f"part.{p}") for p in e.missing_parts])
+        return say("fix.structure_missing", parts=parts), "structure"
+    return (say("fix.structure_order"), "structure") if not e.star_in_order else None
+
+
+def _fix_relevance(say: _Writer, a: Assessment) -> tuple[str, str] | None:
+    e = a.evidence
+    if e.word_count < 40:
+        return say("fix.relevance_short"), "length_short"
+    missing = [t for t in e.question_terms if t not in e.matched_terms]
+    if not missing:
+        return None
+    key = "fix.relevance_partial" if e.matched_terms else "fix.relevance_terms"
+    return say(key, terms=say.list(missing[:_MAX_LISTED])), "relevance"
+
+
+def _fix_specificity(say: _Writer, a: Assessment) -> tuple[str, str]:
+    e = a.evidence
+    if e.we_count > e.i_count and e.i_actions < 2:
+        return say("fix.ownership", we_count=e.we_count, i_count=e.i_count), "ownership"
+    return say("fix.details"), "specificity"
+
+
+def _fix_result(say: _Writer, a: Assessment) -> tuple[str, str]:
+    e = a.evidence
+    if e.result_quote is None:
+        return say("fix.result_missing"), "result"
+    if not e.quantified_result:
+        return say("fix.result_number", quote=say("quoted", text=e.result_quote)), "result"
+    return say("fix.result_reflection"), "result_reflection"
+
+
+def _fix_delivery(say: _Writer, m: DeliveryMetrics) -> tuple[str, str] | None:
+    problems = delivery_problems(m)
+    if not problems:
+        return None
+    worst = next(iter(problems))
+    top_fillers = sorted(m.fillers.items(), key=lambda item: (-item[1], item[0]))
+    top_hedges = sorted(m.hedges.items(), key=lambda item: (-item[1], item[0]))
+    stumble = next((r.phrase for r in m.repeated_phrases if r.back_to_back), "")
+    fields: dict[str, dict[str, Any]] = {
+        "fillers": {
+            "count": m.filler_count,
+            "top": say.list(
+                [say("counted", word=w, count=c) for w, c in top_fillers[:_MAX_LISTED]]
+            ),
+            "per_100": round(m.fillers_per_100_words),
+        },
+        "hedges": {"top": say.quoted([w for w, _ in top_hedges])},
+        "pace_fast": {"wpm": round(m.words_per_minute)},
+        "pace_slow": {"wpm": round(m.words_per_minute)},
+        "length_short": {"seconds": round(m.spoken_span_s)},
+        "length_long": {"seconds": round(m.spoken_span_s)},
+        "pauses": {"count": m.long_pause_count, "longest": round(m.longest_pause_s, 1)},
+        "repetition": {
+            "count": m.repetition_count,
+            "example": say("quoted", text=f"{stumble} {stumble}"),
+        },
+    }
+    return say(f"fix.{worst}", **fields[worst]), worst

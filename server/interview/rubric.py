@@ -1,0 +1,306 @@
+"""The rubric: five dimensions scored 1-5 from the transcript and its delivery metrics.
+
+- structure: 1 + the STAR parts found by cue phrases (situation, task, action = "I <past
+  verb>" or "I would <verb>", result); all four out of order -1; under 40 words at most 2.
+- relevance: share of the question's content words (or related words) the answer uses:
+  none 2, < 25% 3, < 50% 4, else 5; under 15 words 1, under 40 at most 2.
+- specificity: 1 + points for distinct numbers and names (1-2: 1, 3-4: 2, 5+: 3) + 1 when
+  the speaker says what they did ("I" at least as often as "we", 2+ "I" actions).
+- result: 1 + 2 for a result cue + 1 when its sentence has a number + 1 for a lesson learned.
+- delivery: 5 minus `delivery_problems` (pace, length, fillers, hedges, pauses, stumbles).
+
+Deterministic and explainable: `Evidence` records what each score rests on, so the offline
+coach can say why. `RUBRIC_VERSION` is stored with every score; change it whenever a rule, a
+threshold, a word list, the metrics or the weighting changes, so that scores from different
+versions are never compared as if alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
+
+from server.interview.lexicon import Lexicon, lexicon_for
+from server.interview.metrics import DeliveryMetrics, Token, is_number, tokenize
+from server.interview.types import Scores
+
+RUBRIC_VERSION = "podium-rubric-1"
+
+# Overall = weighted mean of (score - 1) / 4, as 0-100. Content (what you did and what came of
+# it) is 80%, delivery 20%: interviewers judge the story more than its polish. Sum is 100.
+WEIGHTS: dict[str, int] = {
+    "structure": 25,
+    "relevance": 15,
+    "specificity": 20,
+    "result": 20,
+    "delivery": 20,
+}
+DIMENSIONS: tuple[str, ...] = tuple(WEIGHTS)
+STAR_PARTS: tuple[str, ...] = ("situation", "task", "action", "result")
+
+# Below these an answer is too short to be a story or to address the question.
+_MIN_STORY_WORDS = 40
+_MIN_ANSWER_WORDS = 15
+# Delivery: how far outside the targets costs a second point.
+_VERY_SLOW_WPM = 100.0
+_VERY_FAST_WPM = 185.0
+_VERY_SHORT_S = 30.0
+_VERY_LONG_S = 180.0
+_FILLER_BANDS = (2.0, 4.0, 7.0)  # fillers per 100 words; each band crossed costs a point
+_HEDGE_BANDS = (2.0, 4.0)
+_MAX_LONG_PAUSES = 2
+_MAX_REPETITIONS = 2
+_QUOTE_WORDS = 25
+_RELATED_STEMS: dict[str, dict[str, str]] = {}
+
+
+class Evidence(msgspec.Struct, frozen=True, kw_only=True):
+    """What the scores rest on; quotes are the speaker's own words."""
+
+    word_count: int
+    star_parts: list[str]
+    missing_parts: list[str]
+    star_in_order: bool
+    question_terms: list[str]
+    matched_terms: list[str]
+    details: list[str]
+    i_count: int
+    we_count: int
+    i_actions: int
+    result_quote: str | None
+    quantified_result: bool
+    reflection: bool
+
+
+class Assessment(msgspec.Struct, frozen=True):
+    scores: Scores
+    overall: int
+    evidence: Evidence
+
+
+def assess(question: str, transcript: str, metrics: DeliveryMetrics) -> Scores:
+    """Score one answer on the five dimensions (1-5 each)."""
+    return analyse(question, transcript, metrics).scores
+
+
+def overall_score(scores: Scores) -> int:
+    """0-100 from the five 1-5 scores with `WEIGHTS` (all 1 -> 0, all 5 -> 100)."""
+    total = 0
+    for name, weight in WEIGHTS.items():
+        value = getattr(scores, name)
+        if not 1 <= value <= 5:
+            raise ValueError(f"{name} score must be 1-5, not {value}")
+        total += weight * (value - 1)
+    return (total + 2) // 4  # total / 4 rounded half up, in integers so it never drifts
+
+
+def analyse(question: str, transcript: str, metrics: DeliveryMetrics) -> Assessment:
+    """Scores, overall and the evidence behind them."""
+    lexicon = lexicon_for(metrics.language)
+    tokens = tokenize(transcript)
+    texts = [t.text for t in tokens]
+    word_count = len(tokens)
+
+    actions = _i_actions(texts, lexicon)
+    positions = {
+        "situation": _find_all(texts, lexicon.situation_cues),
+        "task": _find_all(texts, lexicon.task_cues),
+        "action": sorted(set(_find_all(texts, lexicon.action_cues)) | set(actions)),
+        "result": _find_all(texts, lexicon.result_cues),
+    }
+    found = [part for part in STAR_PARTS if positions[part]]
+    in_order = all(
+        min(positions[a]) <= max(positions[b]) for a, b in zip(found, found[1:], strict=False)
+    )
+    question_terms, matched = _term_overlap(question, texts, lexicon)
+    details = _details(tokens, lexicon)
+    i_count = sum(t in lexicon.singular_self for t in texts)
+    we_count = sum(t in lexicon.plural_self for t in texts)
+    quote, quantified = _result_sentence(tokens, lexicon)
+    reflection = bool(_find_all(texts, lexicon.reflection_cues))
+
+    evidence = Evidence(
+        word_count=word_count,
+        star_parts=found,
+        missing_parts=[part for part in STAR_PARTS if part not in found],
+        star_in_order=in_order,
+        question_terms=question_terms,
+        matched_terms=matched,
+        details=details,
+        i_count=i_count,
+        we_count=we_count,
+        i_actions=len(actions),
+        result_quote=quote,
+        quantified_result=quantified,
+        reflection=reflection,
+    )
+    scores = Scores(
+        structure=_structure(evidence),
+        relevance=_relevance(evidence),
+        specificity=_specificity(evidence),
+        result=_result(evidence),
+        delivery=delivery_score(metrics),
+    )
+    return Assessment(scores=scores, overall=overall_score(scores), evidence=evidence)
+
+
+def delivery_score(metrics: DeliveryMetrics) -> int:
+    """5 minus the points of `delivery_problems`, at least 1."""
+    if metrics.word_count == 0:
+        return 1
+    return max(1, 5 - sum(delivery_problems(metrics).values()))
+
+
+def delivery_problems(metrics: DeliveryMetrics) -> dict[str, int]:
+    """Problem -> delivery points it cost, worst first; ties in this order: fillers,
+    pace_slow / pace_fast, length_short / length_long, hedges, pauses, repetition."""
+    problems: dict[str, int] = {
+        "fillers": sum(metrics.fillers_per_100_words > band for band in _FILLER_BANDS)
+    }
+    if metrics.pace in ("slow", "fast"):
+        far = not _VERY_SLOW_WPM <= metrics.words_per_minute <= _VERY_FAST_WPM
+        problems[f"pace_{metrics.pace}"] = 2 if far else 1
+    if metrics.length in ("short", "long"):
+        far = not _VERY_SHORT_S <= metrics.spoken_span_s <= _VERY_LONG_S
+        problems[f"length_{metrics.length}"] = 2 if far else 1
+    problems["hedges"] = sum(metrics.hedges_per_100_words > band for band in _HEDGE_BANDS)
+    problems["pauses"] = int(metrics.long_pause_count > _MAX_LONG_PAUSES)
+    problems["repetition"] = int(metrics.repetition_count > _MAX_REPETITIONS)
+    ranked = sorted(problems.items(), key=lambda item: -item[1])  # stable: ties keep order
+    return {name: points for name, points in ranked if points > 0}
+
+
+def _structure(e: Evidence) -> int:
+    score = 1 + len(e.star_parts)
+    if len(e.star_parts) == len(STAR_PARTS) and not e.star_in_order:
+        score -= 1
+    return min(score, 2) if e.word_count < _MIN_STORY_WORDS else score
+
+
+def _relevance(e: Evidence) -> int:
+    if e.word_count < _MIN_ANSWER_WORDS:
+        return 1
+    if not e.question_terms:
+        score = 3  # a question with no content words: nothing to compare
+    else:
+        ratio = len(e.matched_terms) / len(e.question_terms)
+        score = 2 if ratio == 0 else 3 if ratio < 0.25 else 4 if ratio < 0.5 else 5
+    return min(score, 2) if e.word_count < _MIN_STORY_WORDS else score
+
+
+def _specificity(e: Evidence) -> int:
+    count = len(e.details)
+    points = 0 if count == 0 else 1 if count <= 2 else 2 if count <= 4 else 3
+    if e.i_actions >= 2 and e.i_count >= e.we_count:
+        points += 1
+    return 1 + min(points, 4)
+
+
+def _result(e: Evidence) -> int:
+    if e.word_count < _MIN_ANSWER_WORDS:
+        return 1
+    has_result = "result" in e.star_parts
+    return min(5, 1 + 2 * has_result + e.quantified_result + e.reflection)
+
+
+def _find_all(texts: Sequence[str], phrases: Sequence[str]) -> list[int]:
+    """Start indices of every occurrence of any of the phrases."""
+    hits: list[int] = []
+    for phrase in phrases:
+        parts = phrase.split()
+        n = len(parts)
+        hits += [i for i in range(len(texts) - n + 1) if texts[i : i + n] == parts]
+    return sorted(hits)
+
+
+def _i_actions(texts: Sequence[str], lexicon: Lexicon) -> list[int]:
+    """Indices of "I <past verb>" and "I would / I'll <verb>": what the speaker did or would do."""
+    hits: list[int] = []
+    for i, word in enumerate(texts[:-1]):
+        after = texts[i + 1]
+        past = after in lexicon.irregular_past or (len(after) > 3 and after.endswith("ed"))
+        if word == "i" and past and after not in lexicon.not_actions:
+            hits.append(i)
+            continue
+        for phrase in lexicon.conditional_self:
+            parts = phrase.split()
+            verb_at = i + len(parts)
+            if (
+                list(texts[i:verb_at]) == parts
+                and verb_at < len(texts)
+                and texts[verb_at] not in lexicon.function_words
+            ):
+                hits.append(i)
+                break
+    return hits
+
+
+def _concept(word: str, lexicon: Lexicon) -> str:
+    """The stem of a word, or of the first word of its group of related words."""
+    groups = _RELATED_STEMS.get(lexicon.language)
+    if groups is None:
+        groups = {_stem(w): _stem(group[0]) for group in lexicon.related_words for w in group}
+        _RELATED_STEMS[lexicon.language] = groups
+    stem = _stem(word)
+    return groups.get(stem, stem)
+
+
+def _stem(word: str) -> str:
+    """A crude suffix stripper: enough to match "conflicts" with "conflict"."""
+    word = word.removesuffix("'s")
+    for suffix in ("isation", "ization", "ation", "ment", "ing", "ies", "ied", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
+    return word.removesuffix("e") if len(word) > 4 else word
+
+
+def _term_overlap(
+    question: str, answer: Sequence[str], lexicon: Lexicon
+) -> tuple[list[str], list[str]]:
+    """The question's content words, and those the answer also uses (or a related word)."""
+    terms: dict[str, str] = {}
+    for token in tokenize(question):
+        word = token.text
+        if word in lexicon.function_words or word in lexicon.question_words or len(word) < 3:
+            continue
+        terms.setdefault(_concept(word, lexicon), word)
+    said = {_concept(word, lexicon) for word in answer}
+    return list(terms.values()), [word for key, word in terms.items() if key in said]
+
+
+def _details(tokens: Sequence[Token], lexicon: Lexicon) -> list[str]:
+    """Numbers and names (capitalised words not starting a sentence), each once, as said."""
+    seen: dict[str, str] = {}
+    for i, token in enumerate(tokens):
+        sentence_start = i == 0 or tokens[i - 1].boundary == "."
+        name = (
+            token.said.lstrip("\"'([")[:1].isupper()
+            and not sentence_start
+            and token.text not in lexicon.singular_self
+            and token.text not in lexicon.function_words
+        )
+        if is_number(token, lexicon) or name:
+            seen.setdefault(token.text, token.said.strip("\"'()[],.;:!?"))
+    return list(seen.values())
+
+
+def _result_sentence(tokens: Sequence[Token], lexicon: Lexicon) -> tuple[str | None, bool]:
+    """The sentence that states the result (a quantified one first) and whether it has a number."""
+    sentences: list[list[Token]] = [[]]
+    for token in tokens:
+        sentences[-1].append(token)
+        if token.boundary == ".":
+            sentences.append([])
+    with_result = [
+        s for s in sentences if s and _find_all([t.text for t in s], lexicon.result_cues)
+    ]
+    quantified = [s for s in with_result if any(is_number(t, lexicon) for t in s)]
+    best = quantified[-1] if quantified else with_result[-1] if with_result else None
+    if best is None:
+        return None, False
+    words = [t.said for t in best]
+    quote = " ".join(words[:_QUOTE_WORDS]).rstrip(".,;:!?") + (
+        "..." if len(words) > _QUOTE_WORDS else ""
+    )
+    return quote, bool(quantified)

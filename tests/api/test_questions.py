@@ -1,0 +1,100 @@
+"""Questions API through the real app (`create_app`) on a real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from server.app import create_app
+from server.config import Settings
+from server.interview.questions import QuestionBank
+from server.store import Store
+from tests.store.databases import sqlite_url
+
+ALICE = {"X-Podium-Profile": "alice"}
+BOB = {"X-Podium-Profile": "bob"}
+
+
+@pytest.fixture(scope="module")
+def bank() -> QuestionBank:
+    return QuestionBank.load()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(sqlite_url(tmp_path))
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def client(tmp_path: Path, store: Store, transcriber) -> AsyncIterator[AsyncTestClient]:
+    app = create_app(Settings(data_dir=str(tmp_path)), transcriber=transcriber, store=store)
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+async def test_roles(client: AsyncTestClient, bank: QuestionBank) -> None:
+    response = await client.get("/api/roles")
+    assert response.status_code == 200
+    roles = response.json()["roles"]
+    assert [r["id"] for r in roles] == [r.id for r in bank.roles()]
+    assert set(roles[0]) == {"id", "name", "description"}
+
+
+@pytest.mark.parametrize("role", [None, "general", "data-scientist", "designer"])
+async def test_questions_for_a_role(
+    client: AsyncTestClient, bank: QuestionBank, role: str | None
+) -> None:
+    params = {"language": "en"} if role is None else {"role": role}
+    response = await client.get("/api/questions", params=params)
+    assert response.status_code == 200
+    questions = response.json()["questions"]
+    assert [q["id"] for q in questions] == [q.id for q in bank.questions(role, "en")]
+    assert set(questions[0]) == {"id", "text", "roles", "category", "competencies", "language"}
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "code"),
+    [
+        ("/api/questions", {"role": "astronaut"}, "unknown_role"),
+        ("/api/questions", {"language": "xx"}, "unknown_language"),
+        ("/api/questions/random", {"role": "astronaut"}, "unknown_role"),
+        ("/api/questions/random", {"language": "xx"}, "unknown_language"),
+    ],
+)
+async def test_unknown_role_or_language_is_a_400_json_error(
+    client: AsyncTestClient, path: str, params: dict[str, str], code: str
+) -> None:
+    response = await client.get(path, params=params)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == code
+
+
+async def test_random_question_avoids_the_profile_s_recent_ones(
+    client: AsyncTestClient, store: Store, bank: QuestionBank
+) -> None:
+    pool = [q.id for q in bank.questions("general", "en")]
+    asked, fresh = pool[:20], set(pool[20:])
+    for question_id in asked:
+        await store.record_question_asked("alice", "session-1", question_id)
+
+    for _ in range(12):
+        response = await client.get(
+            "/api/questions/random", params={"role": "general"}, headers=ALICE
+        )
+        assert response.status_code == 200
+        assert response.json()["id"] in fresh
+
+    # Another profile's history does not count.
+    seen = set()
+    for _ in range(30):
+        response = await client.get(
+            "/api/questions/random", params={"role": "general"}, headers=BOB
+        )
+        seen.add(response.json()["id"])
+    assert seen <= set(pool)
+    assert not seen <= fresh

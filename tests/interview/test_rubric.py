@@ -1,0 +1,192 @@
+"""The rubric on answers written for these tests (inputs, not model output)."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.interview.metrics import DeliveryMetrics, compute_metrics, words_from_text
+from server.interview.rubric import (
+    RUBRIC_VERSION,
+    WEIGHTS,
+    analyse,
+    assess,
+    delivery_problems,
+    overall_score,
+)
+from server.interview.types import Scores
+
+CONFLICT_Q = "Tell me about a time you had a conflict with a coworker."
+PLAN_Q = (
+    "Tell me about a time something you were responsible for did not go to plan. "
+    "What happened, and what did you do next?"
+)
+TEAMMATE_Q = (
+    "Imagine a teammate keeps missing commitments that your work depends on. What would you do?"
+)
+
+STAR = (
+    "Last year at Acme I was the lead engineer on our billing service. The problem was that a "
+    "coworker and I disagreed about whether to rewrite the payment retry logic. My task was to "
+    "get us to a decision before the Q3 release. So I wrote a one-page comparison of both "
+    "options and I scheduled a thirty minute meeting with Priya and our manager. I proposed we "
+    "test both approaches on a week of real traffic. As a result, we picked her design, failed "
+    "payments dropped by 18 percent and we shipped two weeks early. I learned that data settles "
+    "arguments faster than opinions."
+)
+NO_RESULT = (
+    "At my previous company I was responsible for moving our reporting jobs to a new scheduler. "
+    "The problem was that the old jobs had no documentation and nobody knew which ones still "
+    "mattered. My task was to move all of them within one quarter. I started by listing every "
+    "job and I interviewed the analysts who used the reports. Then I grouped the jobs by owner "
+    "and I wrote a checklist for each group. I also set up a shared dashboard where everyone "
+    "could see which jobs were moved."
+)
+# 22 fillers: um 7, uh 5, like 4, you know 2, basically 2, so 1, i mean 1; hedges 4.
+FILLERS = (
+    "So, um, at my last job we had, like, a really big outage, you know. Um, and I was, uh, "
+    "kind of the person on call. So I, um, basically looked at the logs and, uh, I mean, it was, "
+    "like, a database thing. And, um, I called, uh, my manager and, like, we kind of rolled it "
+    "back, you know. Um, it was, uh, fine in the end, I guess. Basically we, um, we fixed it "
+    "and, uh, I think we, like, wrote a post-mortem. Um, yeah."
+)
+SITUATIONAL = (
+    "In that situation I would first talk to my teammate in private to understand what is "
+    "getting in the way. My goal would be to find out whether the commitments were realistic "
+    "in the first place. I would offer to help split the work into smaller pieces and I'd agree "
+    "on a date to check in. If nothing changed, I would raise it with our manager so that the "
+    "team could plan again. Success would be that the team meets its commitments again within "
+    "two sprints."
+)
+OUT_OF_ORDER = (
+    "As a result, our cloud bill went down by 30 percent. That was last year, when I was at "
+    "Acme. The problem was that nobody owned the bill. I decided to tag every server by team and "
+    "I sent each team a weekly report with its own costs and the names of its biggest servers."
+)
+SHORT = "It went fine."
+
+
+def metrics_of(transcript: str, wpm: float = 140.0) -> DeliveryMetrics:
+    words = words_from_text(transcript, words_per_minute=wpm)
+    return compute_metrics(words, duration_s=words[-1].end_s if words else 0.0)
+
+
+def scores_of(question: str, transcript: str, wpm: float = 140.0) -> Scores:
+    return assess(question, transcript, metrics_of(transcript, wpm))
+
+
+def test_full_star_answer_with_numbers_scores_high() -> None:
+    assessment = analyse(CONFLICT_Q, STAR, metrics_of(STAR))
+    scores, evidence = assessment.scores, assessment.evidence
+    assert scores.structure == 5 and scores.result == 5
+    assert scores.relevance >= 4 and scores.specificity >= 4
+    assert evidence.star_parts == ["situation", "task", "action", "result"]
+    assert evidence.star_in_order and evidence.quantified_result and evidence.reflection
+    assert evidence.result_quote is not None and "18 percent" in evidence.result_quote
+    assert {"Acme", "Priya", "Q3", "18"} <= set(evidence.details)
+    assert evidence.matched_terms == ["conflict", "coworker"]
+
+
+def test_answer_without_a_result_scores_low_on_result() -> None:
+    assessment = analyse(PLAN_Q, NO_RESULT, metrics_of(NO_RESULT))
+    assert assessment.scores.result == 1
+    assert assessment.evidence.missing_parts == ["result"]
+    assert assessment.scores.structure == 4
+    assert assessment.scores.result < scores_of(CONFLICT_Q, STAR).result
+
+
+def test_answer_full_of_fillers_scores_low_on_delivery() -> None:
+    metrics = metrics_of(FILLERS)
+    fillers = {"um": 7, "uh": 5, "like": 4, "you know": 2, "basically": 2, "so": 1, "i mean": 1}
+    assert metrics.fillers == dict(sorted(fillers.items()))
+    assert metrics.filler_count == 22
+    assert metrics.hedges == {"i guess": 1, "i think": 1, "kind of": 2}
+    assert assess(CONFLICT_Q, FILLERS, metrics).delivery <= 2
+    assert next(iter(delivery_problems(metrics))) == "fillers"
+
+
+def test_situational_answer_counts_planned_actions() -> None:
+    assessment = analyse(TEAMMATE_Q, SITUATIONAL, metrics_of(SITUATIONAL))
+    assert assessment.evidence.star_parts == ["situation", "task", "action", "result"]
+    assert assessment.evidence.i_actions >= 3
+    assert assessment.scores.structure >= 4
+    assert assessment.scores.relevance >= 4
+
+
+def test_parts_out_of_order_cost_a_structure_point() -> None:
+    assessment = analyse(PLAN_Q, OUT_OF_ORDER, metrics_of(OUT_OF_ORDER))
+    assert len(assessment.evidence.star_parts) == 4
+    assert not assessment.evidence.star_in_order
+    assert assessment.scores.structure == 4
+
+
+def test_saying_what_i_did_is_more_specific_than_what_we_did() -> None:
+    mine = (
+        "At my last job our checkout page was slow. I measured the load time, I found three "
+        "heavy scripts, I removed two of them and I moved the third behind a button. As a "
+        "result, the load time dropped from 6 seconds to 2."
+    )
+    ours = mine.replace("I measured", "we measured").replace("I ", "we ").replace("my", "our")
+    assert scores_of(PLAN_Q, mine).specificity > scores_of(PLAN_Q, ours).specificity
+
+
+@pytest.mark.parametrize(
+    ("question", "transcript", "low", "high"),
+    [(CONFLICT_Q, NO_RESULT, 1, 2), (PLAN_Q, NO_RESULT, 4, 5), (CONFLICT_Q, STAR, 4, 5)],
+)
+def test_relevance_follows_the_question(
+    question: str, transcript: str, low: int, high: int
+) -> None:
+    assert low <= scores_of(question, transcript).relevance <= high
+
+
+def test_a_few_words_score_low_everywhere() -> None:
+    scores = scores_of(CONFLICT_Q, SHORT)
+    assert max(scores.structure, scores.relevance, scores.result) == 1
+    assert overall_score(scores) < 20
+
+
+def test_empty_answer_scores_the_minimum() -> None:
+    scores = scores_of(CONFLICT_Q, "")
+    assert scores == Scores(1, 1, 1, 1, 1)
+    assert overall_score(scores) == 0
+
+
+@pytest.mark.parametrize(("wpm", "worse"), [(200.0, True), (90.0, True), (140.0, False)])
+def test_pace_outside_the_range_costs_delivery(wpm: float, worse: bool) -> None:
+    long_story = " ".join([STAR] * 2)  # about 90 s at 140 words a minute: a good length
+    at_ease = scores_of(CONFLICT_Q, long_story, 140.0).delivery
+    assert at_ease == 5
+    assert (scores_of(CONFLICT_Q, long_story, wpm).delivery < at_ease) is worse
+
+
+@pytest.mark.parametrize(
+    ("scores", "overall"),
+    [
+        (Scores(1, 1, 1, 1, 1), 0),
+        (Scores(5, 5, 5, 5, 5), 100),
+        (Scores(3, 3, 3, 3, 3), 50),
+        (Scores(5, 1, 1, 1, 1), 25),
+        (Scores(1, 5, 1, 1, 1), 15),
+        (Scores(4, 4, 3, 2, 5), 65),
+    ],
+)
+def test_overall_score_weighting(scores: Scores, overall: int) -> None:
+    assert overall_score(scores) == overall
+
+
+@pytest.mark.parametrize("bad", [0, 6])
+def test_overall_score_rejects_out_of_range(bad: int) -> None:
+    with pytest.raises(ValueError, match="1-5"):
+        overall_score(Scores(3, 3, bad, 3, 3))
+
+
+def test_weights_and_version() -> None:
+    assert sum(WEIGHTS.values()) == 100
+    assert set(WEIGHTS) == set(Scores.__struct_fields__)
+    assert RUBRIC_VERSION.strip()
+
+
+def test_assessment_is_deterministic() -> None:
+    assert analyse(CONFLICT_Q, FILLERS, metrics_of(FILLERS)) == analyse(
+        CONFLICT_Q, FILLERS, metrics_of(FILLERS)
+    )
