@@ -1,0 +1,1 @@
+"""Alembic migrations of the Podium database (applied to head by `Store.open`)."""

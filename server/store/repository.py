@@ -1,0 +1,330 @@
+"""`Store`: every read and write of answers, feedback and questions asked, scoped to a profile."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, union_all
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from server.errors import ConfigError, NotFoundError
+from server.interview.progress import Progress, ScoredAnswer, compute_progress
+from server.interview.rubric import RUBRIC_VERSION
+from server.interview.types import AnswerWord, FeedbackResult, PastAnswer, Scores
+from server.store.db import create_engine, parse_url, upgrade_to_head
+from server.store.models import AnswerRow, FeedbackRow, QuestionAskedRow
+from server.store.records import QuestionAsked, StoredAnswer, StoredFeedback, iso
+
+log = logging.getLogger(__name__)
+
+EXPORT_FORMAT = "podium-export"
+EXPORT_VERSION = 1
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """The database behind the interview practice. Open it with `await Store.open(url)`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    async def open(cls, url: str) -> Store:
+        """Connect and apply the migrations to head (in a worker thread).
+
+        Creates the folder of a SQLite file. Raises `ConfigError` for a bad URL, a missing
+        driver or a database that cannot be reached.
+        """
+        parsed = parse_url(url)
+        engine = create_engine(parsed)
+        try:
+            await asyncio.to_thread(upgrade_to_head, parsed)
+        except (DBAPIError, OSError) as exc:
+            await engine.dispose()
+            where = parsed.render_as_string(hide_password=True)
+            raise ConfigError(f"cannot open the database {where}: {type(exc).__name__}") from exc
+        except BaseException:
+            await engine.dispose()
+            raise
+        log.info("database ready (%s)", parsed.get_backend_name())
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    async def save_answer(
+        self,
+        *,
+        profile_id: str,
+        session_id: str,
+        question_id: str | None,
+        question_text: str,
+        role: str,
+        language: str,
+        transcript: str,
+        words: Sequence[AnswerWord],
+        metrics: Mapping[str, Any],
+        duration_s: float,
+        model: str,
+    ) -> StoredAnswer:
+        """Store an answer (no feedback yet) and return it with its new id."""
+        row = AnswerRow(
+            id=_new_id(),
+            profile_id=profile_id,
+            session_id=session_id,
+            question_id=question_id,
+            question_text=question_text,
+            role=role,
+            language=language,
+            transcript=transcript,
+            words=msgspec.to_builtins(list(words)),
+            metrics=dict(metrics),
+            duration_s=duration_s,
+            model=model,
+            created_at=_now(),
+        )
+        async with self._sessions.begin() as session:
+            session.add(row)
+        return _answer(row, None)
+
+    async def save_feedback(
+        self,
+        answer_id: str,
+        result: FeedbackResult,
+        *,
+        latency_s: float,
+        first_chunk_s: float | None = None,
+    ) -> StoredFeedback:
+        """Store the feedback of an answer, replacing any earlier one.
+
+        `first_chunk_s` / `latency_s`: seconds from the answer being stored to the first chunk
+        and to the complete feedback. Raises `NotFoundError` if the answer does not exist.
+        """
+        row = FeedbackRow(
+            answer_id=answer_id,
+            text=result.text,
+            scores=msgspec.to_builtins(result.scores),
+            overall=result.overall,
+            provider=result.provider,
+            model=result.model,
+            rubric_version=result.rubric_version,
+            first_chunk_s=first_chunk_s,
+            latency_s=latency_s,
+            created_at=_now(),
+        )
+        async with self._sessions.begin() as session:
+            if await session.get(AnswerRow, answer_id) is None:
+                raise NotFoundError("answer not found")
+            await session.merge(row)
+        return _feedback(row)
+
+    async def get_answer(self, profile_id: str, answer_id: str) -> StoredAnswer:
+        """One of the profile's answers; `NotFoundError` if it is missing or someone else's."""
+        async with self._sessions() as session:
+            found = await session.execute(_with_feedback(profile_id, AnswerRow.id == answer_id))
+            first = found.first()
+        if first is None:
+            raise NotFoundError("answer not found")
+        return _answer(first[0], first[1])
+
+    async def list_answers(
+        self, profile_id: str, question_id: str | None = None, *, limit: int = 50
+    ) -> list[StoredAnswer]:
+        """The profile's answers, newest first, optionally to one bank question only."""
+        condition = AnswerRow.question_id == question_id if question_id is not None else None
+        stmt = _with_feedback(profile_id, condition).order_by(
+            AnswerRow.created_at.desc(), AnswerRow.id.desc()
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(stmt.limit(limit))).all()
+        return [_answer(answer, feedback) for answer, feedback in rows]
+
+    async def delete_answer(self, profile_id: str, answer_id: str) -> None:
+        """Delete an answer and its feedback; `NotFoundError` if it is not the profile's."""
+        async with self._sessions.begin() as session:
+            row = await session.get(AnswerRow, answer_id)
+            if row is None or row.profile_id != profile_id:
+                raise NotFoundError("answer not found")
+            # Explicit rather than relying on ON DELETE CASCADE being enforced by the backend.
+            await session.execute(delete(FeedbackRow).where(FeedbackRow.answer_id == answer_id))
+            await session.delete(row)
+
+    async def history(
+        self,
+        profile_id: str,
+        question_key: str,
+        limit: int = 5,
+        *,
+        rubric_version: str | None = None,
+    ) -> list[PastAnswer]:
+        """Earlier answers to a question, newest first, for the feedback's memory.
+
+        `question_key` is a bank question id, or the text of a custom question. With
+        `rubric_version`, scores written under another version are left out (None).
+        """
+        same_question = or_(
+            AnswerRow.question_id == question_key,
+            (AnswerRow.question_id.is_(None)) & (AnswerRow.question_text == question_key),
+        )
+        stmt = _with_feedback(profile_id, same_question).order_by(
+            AnswerRow.created_at.desc(), AnswerRow.id.desc()
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(stmt.limit(limit))).all()
+        return [_past(answer, feedback, rubric_version) for answer, feedback in rows]
+
+    async def record_question_asked(
+        self, profile_id: str, session_id: str, question_id: str
+    ) -> None:
+        """Remember that a bank question was put to the profile, answered or not."""
+        row = QuestionAskedRow(
+            id=_new_id(),
+            profile_id=profile_id,
+            session_id=session_id,
+            question_id=question_id,
+            asked_at=_now(),
+        )
+        async with self._sessions.begin() as session:
+            session.add(row)
+
+    async def recent_question_ids(self, profile_id: str, limit: int = 20) -> list[str]:
+        """Bank question ids asked or answered most recently, newest first, each once."""
+        asked = select(
+            QuestionAskedRow.question_id.label("question_id"),
+            QuestionAskedRow.asked_at.label("at"),
+        ).where(QuestionAskedRow.profile_id == profile_id)
+        answered = select(
+            AnswerRow.question_id.label("question_id"), AnswerRow.created_at.label("at")
+        ).where(AnswerRow.profile_id == profile_id, AnswerRow.question_id.is_not(None))
+        events = union_all(asked, answered).subquery()
+        stmt = (
+            select(events.c.question_id)
+            .group_by(events.c.question_id)
+            .order_by(func.max(events.c.at).desc(), events.c.question_id)
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            return list((await session.scalars(stmt)).all())
+
+    async def scored_answers(self, profile_id: str) -> list[ScoredAnswer]:
+        """The profile's answers that have feedback, oldest first."""
+        stmt = (
+            select(AnswerRow.id, AnswerRow.created_at, FeedbackRow)
+            .join(FeedbackRow, FeedbackRow.answer_id == AnswerRow.id)
+            .where(AnswerRow.profile_id == profile_id)
+            .order_by(AnswerRow.created_at, AnswerRow.id)
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(stmt)).all()
+        return [
+            ScoredAnswer(
+                answer_id=answer_id,
+                created_at=iso(created_at),
+                scores=dict(feedback.scores),
+                overall=feedback.overall,
+                rubric_version=feedback.rubric_version,
+            )
+            for answer_id, created_at, feedback in rows
+        ]
+
+    async def progress(self, profile_id: str, *, rubric_version: str = RUBRIC_VERSION) -> Progress:
+        """Trends per rubric dimension (see `server.interview.progress`)."""
+        return compute_progress(
+            await self.scored_answers(profile_id), rubric_version=rubric_version
+        )
+
+    async def export(self, profile_id: str) -> dict[str, Any]:
+        """Everything stored for the profile, as a JSON-ready dict."""
+        answers_stmt = _with_feedback(profile_id, None).order_by(AnswerRow.created_at, AnswerRow.id)
+        asked_stmt = (
+            select(QuestionAskedRow)
+            .where(QuestionAskedRow.profile_id == profile_id)
+            .order_by(QuestionAskedRow.asked_at, QuestionAskedRow.id)
+        )
+        async with self._sessions() as session:
+            answers = (await session.execute(answers_stmt)).all()
+            asked = (await session.scalars(asked_stmt)).all()
+        return {
+            "format": EXPORT_FORMAT,
+            "version": EXPORT_VERSION,
+            "profile_id": profile_id,
+            "exported_at": iso(_now()),
+            "answers": msgspec.to_builtins([_answer(a, f) for a, f in answers]),
+            "questions_asked": msgspec.to_builtins(
+                [QuestionAsked(r.question_id, r.session_id, iso(r.asked_at)) for r in asked]
+            ),
+        }
+
+
+def _with_feedback(
+    profile_id: str, condition: ColumnElement[bool] | None
+) -> Select[AnswerRow, FeedbackRow]:
+    """The profile's answers, each with its feedback or None."""
+    stmt = (
+        select(AnswerRow, FeedbackRow)
+        .outerjoin(FeedbackRow, FeedbackRow.answer_id == AnswerRow.id)
+        .where(AnswerRow.profile_id == profile_id)
+    )
+    return stmt if condition is None else stmt.where(condition)
+
+
+def _feedback(row: FeedbackRow) -> StoredFeedback:
+    return StoredFeedback(
+        text=row.text,
+        scores=dict(row.scores),
+        overall=row.overall,
+        provider=row.provider,
+        model=row.model,
+        rubric_version=row.rubric_version,
+        first_chunk_s=row.first_chunk_s,
+        latency_s=row.latency_s,
+        created_at=iso(row.created_at),
+    )
+
+
+def _answer(row: AnswerRow, feedback: FeedbackRow | None) -> StoredAnswer:
+    return StoredAnswer(
+        id=row.id,
+        profile_id=row.profile_id,
+        session_id=row.session_id,
+        question_id=row.question_id,
+        question_text=row.question_text,
+        role=row.role,
+        language=row.language,
+        transcript=row.transcript,
+        words=msgspec.convert(row.words, list[AnswerWord]),
+        metrics=dict(row.metrics),
+        duration_s=row.duration_s,
+        model=row.model,
+        created_at=iso(row.created_at),
+        feedback=None if feedback is None else _feedback(feedback),
+    )
+
+
+def _past(row: AnswerRow, feedback: FeedbackRow | None, rubric_version: str | None) -> PastAnswer:
+    scores: Scores | None = None
+    overall: int | None = None
+    if feedback is not None and rubric_version in (None, feedback.rubric_version):
+        try:
+            scores = msgspec.convert(feedback.scores, Scores)
+            overall = feedback.overall
+        except msgspec.ValidationError:
+            scores = None
+    return PastAnswer(
+        created_at=iso(row.created_at), transcript=row.transcript, overall=overall, scores=scores
+    )

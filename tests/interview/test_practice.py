@@ -1,0 +1,247 @@
+"""The answer flow on a real SQLite file: offline coach, failing, hanging, broken providers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import msgspec
+import pytest
+from server.interview.coach import OfflineCoach
+
+from server.config import Settings
+from server.errors import FeedbackError
+from server.interview.metrics import compute_metrics, words_from_text
+from server.interview.practice import CompletedAnswer, PracticeService
+from server.interview.rubric import RUBRIC_VERSION
+from server.interview.types import FeedbackChunk, FeedbackRequest, FeedbackResult
+from server.protocol import AnswerSaved, ErrorEvent, FeedbackDelta, FeedbackDone, ServerMessage
+from server.store import Store
+from tests.store.databases import sqlite_url
+
+TRANSCRIPT = (
+    "When two teams disagreed about the release date I set up a meeting, we listed the risks, "
+    "agreed to ship the core first, and we delivered two weeks early with no incidents"
+)
+
+
+class ScriptedProvider:
+    """A feedback provider that writes some chunks, then fails, hangs, or stops short."""
+
+    def __init__(self, chunks: list[str], *, then: str, error: Exception | None = None) -> None:
+        self.name = "scripted"
+        self._chunks = chunks
+        self._then = then
+        self._error = error
+
+    async def stream(
+        self, request: FeedbackRequest
+    ) -> AsyncIterator[FeedbackChunk | FeedbackResult]:
+        for chunk in self._chunks:
+            yield FeedbackChunk(chunk)
+        if self._then == "raise":
+            assert self._error is not None
+            raise self._error
+        if self._then == "hang":
+            await asyncio.Event().wait()
+
+
+class RecordingCoach:
+    """The offline coach, keeping the requests it was given."""
+
+    def __init__(self) -> None:
+        self.name = "offline"
+        self.requests: list[FeedbackRequest] = []
+        self._coach = OfflineCoach()
+
+    def stream(self, request: FeedbackRequest) -> AsyncIterator[FeedbackChunk | FeedbackResult]:
+        self.requests.append(request)
+        return self._coach.stream(request)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(sqlite_url(tmp_path))
+    yield opened
+    await opened.close()
+
+
+def _settings(tmp_path: Path, timeout_s: float = 30.0) -> Settings:
+    return Settings(data_dir=str(tmp_path), gemini_timeout_s=timeout_s)
+
+
+def _answer(question_id: str | None = "q-conflict") -> CompletedAnswer:
+    words = words_from_text(TRANSCRIPT, words_per_minute=150)
+    return CompletedAnswer(
+        profile_id="alice",
+        session_id="session-1",
+        question_id=question_id,
+        question_text="Tell me about a time you resolved a conflict.",
+        role="software-engineer",
+        language="en",
+        words=words,
+        transcript=TRANSCRIPT,
+        duration_s=words[-1].end_s + 0.5,
+        model="tiny.en",
+    )
+
+
+async def _complete(
+    service: PracticeService, answer: CompletedAnswer
+) -> tuple[str, list[ServerMessage]]:
+    events: list[ServerMessage] = []
+    answer_id = await service.complete_answer(answer, events.append)
+    return answer_id, events
+
+
+def _kinds(events: list[ServerMessage]) -> list[str]:
+    return [type(event).__name__ for event in events]
+
+
+def _collapse(kinds: list[str]) -> list[str]:
+    """Runs of FeedbackDelta as one entry, to compare the order of the stages."""
+    return [k for i, k in enumerate(kinds) if i == 0 or k != "FeedbackDelta" or kinds[i - 1] != k]
+
+
+async def test_offline_coach_feedback_is_streamed_and_stored(store: Store, tmp_path: Path) -> None:
+    service = PracticeService(
+        store=store, feedback=OfflineCoach(), fallback=OfflineCoach(), settings=_settings(tmp_path)
+    )
+    answer = _answer()
+
+    answer_id, events = await _complete(service, answer)
+
+    assert _collapse(_kinds(events)) == ["AnswerSaved", "FeedbackDelta", "FeedbackDone"]
+    saved, *deltas, done = events
+    assert isinstance(saved, AnswerSaved) and isinstance(done, FeedbackDone)
+    expected_metrics = msgspec.to_builtins(
+        compute_metrics(answer.words, duration_s=answer.duration_s, language="en")
+    )
+    assert saved.answer_id == answer_id and saved.metrics == expected_metrics
+    assert all(isinstance(d, FeedbackDelta) and d.answer_id == answer_id for d in deltas)
+    assert "".join(d.text for d in deltas if isinstance(d, FeedbackDelta)) == done.text
+    assert (done.answer_id, done.provider) == (answer_id, "offline")
+
+    stored = await store.get_answer("alice", answer_id)
+    assert (stored.transcript, stored.words, stored.metrics) == (
+        TRANSCRIPT,
+        answer.words,
+        expected_metrics,
+    )
+    assert stored.feedback is not None
+    assert (stored.feedback.text, stored.feedback.scores, stored.feedback.overall) == (
+        done.text,
+        done.scores,
+        done.overall,
+    )
+    assert stored.feedback.rubric_version == RUBRIC_VERSION
+    assert stored.feedback.first_chunk_s is not None
+    assert 0 <= stored.feedback.first_chunk_s <= stored.feedback.latency_s
+
+
+async def test_a_provider_failing_mid_stream_falls_back(store: Store, tmp_path: Path) -> None:
+    failing = ScriptedProvider(
+        ["Good start. "],
+        then="raise",
+        error=FeedbackError("the service is overloaded", retryable=True),
+    )
+    service = PracticeService(
+        store=store, feedback=failing, fallback=OfflineCoach(), settings=_settings(tmp_path)
+    )
+
+    answer_id, events = await _complete(service, _answer())
+
+    assert _collapse(_kinds(events)) == [
+        "AnswerSaved",
+        "FeedbackDelta",
+        "ErrorEvent",
+        "FeedbackDelta",
+        "FeedbackDone",
+    ]
+    error = next(e for e in events if isinstance(e, ErrorEvent))
+    assert (error.code, error.retryable) == ("feedback_failed", True)
+    assert "overloaded" in error.message
+    done = events[-1]
+    assert isinstance(done, FeedbackDone) and done.provider == "offline"
+    stored = await store.get_answer("alice", answer_id)
+    assert stored.transcript == TRANSCRIPT
+    assert stored.feedback is not None and stored.feedback.provider == "offline"
+    assert stored.feedback.text == done.text
+
+
+async def test_a_hanging_provider_times_out_and_falls_back(store: Store, tmp_path: Path) -> None:
+    service = PracticeService(
+        store=store,
+        feedback=ScriptedProvider([], then="hang"),
+        fallback=OfflineCoach(),
+        settings=_settings(tmp_path, timeout_s=0.2),
+    )
+
+    answer_id, events = await _complete(service, _answer())
+
+    assert _collapse(_kinds(events)) == [
+        "AnswerSaved",
+        "ErrorEvent",
+        "FeedbackDelta",
+        "FeedbackDone",
+    ]
+    error = events[1]
+    assert isinstance(error, ErrorEvent) and error.code == "feedback_failed" and error.retryable
+    stored = await store.get_answer("alice", answer_id)
+    assert stored.feedback is not None and stored.feedback.provider == "offline"
+    # The time spent waiting on the hung provider is part of what the person waited.
+    assert stored.feedback.first_chunk_s is not None and stored.feedback.first_chunk_s >= 0.19
+
+
+@pytest.mark.parametrize(
+    "provider",
+    [
+        ScriptedProvider(["Some prose. "], then="stop"),
+        ScriptedProvider([], then="raise", error=RuntimeError("a bug in the provider")),
+    ],
+    ids=["no-result", "unexpected-error"],
+)
+async def test_a_broken_provider_falls_back(
+    store: Store, tmp_path: Path, provider: ScriptedProvider
+) -> None:
+    service = PracticeService(
+        store=store, feedback=provider, fallback=OfflineCoach(), settings=_settings(tmp_path)
+    )
+    answer_id, events = await _complete(service, _answer())
+    assert [e.code for e in events if isinstance(e, ErrorEvent)] == ["feedback_failed"]
+    assert isinstance(events[-1], FeedbackDone) and events[-1].provider == "offline"
+    assert (await store.get_answer("alice", answer_id)).feedback is not None
+
+
+async def test_the_answer_is_kept_when_every_provider_fails(store: Store, tmp_path: Path) -> None:
+    failing = ScriptedProvider([], then="raise", error=FeedbackError("down"))
+    service = PracticeService(
+        store=store, feedback=failing, fallback=failing, settings=_settings(tmp_path)
+    )
+    answer_id, events = await _complete(service, _answer())
+    assert _kinds(events) == ["AnswerSaved", "ErrorEvent", "ErrorEvent"]
+    stored = await store.get_answer("alice", answer_id)
+    assert stored.transcript == TRANSCRIPT and stored.feedback is None
+
+
+async def test_earlier_answers_to_the_question_reach_the_provider(
+    store: Store, tmp_path: Path
+) -> None:
+    coach = RecordingCoach()
+    service = PracticeService(
+        store=store, feedback=coach, fallback=OfflineCoach(), settings=_settings(tmp_path)
+    )
+    first_id, first_events = await _complete(service, _answer())
+    await _complete(service, _answer(question_id="q-other"))
+    await _complete(service, _answer())
+
+    first_request, other_request, second_request = coach.requests
+    assert first_request.history == [] and other_request.history == []
+    (past,) = second_request.history
+    first_done = first_events[-1]
+    assert isinstance(first_done, FeedbackDone)
+    assert past.transcript == TRANSCRIPT and past.overall == first_done.overall
+    assert past.scores is not None
+    assert msgspec.to_builtins(past.scores) == first_done.scores
+    assert second_request.metrics == (await store.get_answer("alice", first_id)).metrics

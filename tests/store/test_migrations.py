@@ -1,0 +1,130 @@
+"""Migrations from an empty database, on a real SQLite file (and PostgreSQL where installed)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from server.errors import ConfigError
+from server.interview.metrics import words_from_text
+from server.store import Store
+from server.store.db import alembic_config, head_revision, parse_url
+from server.store.models import Base
+from tests.store.databases import sqlite_url
+
+TABLES = {"answers", "feedback", "questions_asked", "alembic_version"}
+
+
+async def _inspect(url: str, look: Any) -> Any:
+    engine = create_async_engine(parse_url(url))
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(look)
+    finally:
+        await engine.dispose()
+
+
+def _tables_and_version(connection: Connection) -> tuple[set[str], list[str]]:
+    tables = set(inspect(connection).get_table_names())
+    versions = []
+    if "alembic_version" in tables:
+        versions = list(
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+        )
+    return tables, versions
+
+
+def _model_drift(connection: Connection) -> list[Any]:
+    return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
+
+
+async def test_open_migrates_an_empty_database_to_head(database_url: str) -> None:
+    if parse_url(database_url).get_backend_name() != "sqlite":  # a SQLite file does not exist yet
+        tables, versions = await _inspect(database_url, _tables_and_version)
+        assert not tables & TABLES
+
+    store = await Store.open(database_url)
+    await store.close()
+
+    tables, versions = await _inspect(database_url, _tables_and_version)
+    assert tables >= TABLES
+    assert versions == [head_revision()]
+
+
+async def test_models_match_the_migrations(database_url: str) -> None:
+    store = await Store.open(database_url)
+    await store.close()
+    assert await _inspect(database_url, _model_drift) == []
+
+
+async def test_sqlite_folder_is_created_and_data_survives_reopening(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "not" / "yet")
+    store = await Store.open(url)
+    saved = await store.save_answer(
+        profile_id="local",
+        session_id="s1",
+        question_id=None,
+        question_text="Why this team?",
+        role="general",
+        language="en",
+        transcript="because of the work",
+        words=words_from_text("because of the work", words_per_minute=150),
+        metrics={},
+        duration_s=2.0,
+        model="tiny.en",
+    )
+    await store.close()
+    assert (tmp_path / "not" / "yet" / "data" / "podium.db").is_file()
+
+    reopened = await Store.open(url)
+    try:
+        assert (await reopened.get_answer("local", saved.id)).transcript == "because of the work"
+    finally:
+        await reopened.close()
+
+
+async def test_downgrade_to_base_and_upgrade_again(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    store = await Store.open(url)
+    await store.close()
+
+    await asyncio.to_thread(command.downgrade, alembic_config(parse_url(url)), "base")
+    tables, versions = await _inspect(url, _tables_and_version)
+    assert not tables & {"answers", "feedback", "questions_asked"}
+    assert versions == []
+
+    store = await Store.open(url)
+    await store.close()
+    tables, versions = await _inspect(url, _tables_and_version)
+    assert tables >= TABLES
+    assert versions == [head_revision()]
+
+
+def test_plain_urls_get_the_async_driver() -> None:
+    assert parse_url("sqlite:///data/podium.db").drivername == "sqlite+aiosqlite"
+    assert parse_url("postgresql://u@localhost/podium").drivername == "postgresql+asyncpg"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "not a database url",
+        "sqlite+aiosqlite://",
+        "sqlite+aiosqlite:///:memory:",
+        "nosuchbackend://localhost/podium",
+        # Nothing listens on port 1: refused at once (or the driver is missing): a clear error.
+        "postgresql+asyncpg://podium@127.0.0.1:1/podium",
+    ],
+)
+async def test_unusable_urls_are_config_errors(url: str) -> None:
+    with pytest.raises(ConfigError):
+        await Store.open(url)
