@@ -45,7 +45,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
 
     # WebRTC.
     ice_servers: list[str] = msgspec.field(default_factory=list)
+    ice_host_addresses: list[str] = msgspec.field(default_factory=list)
     max_offer_bytes: int = 64_000
+    max_sessions: int = 16
     audio_queue_frames: int = 200
 
     # Storage and feedback.
@@ -87,7 +89,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
 
 _SECRET_FIELDS = {"gemini_api_key"}
 _FIELDS = {name for name in Settings.__struct_fields__}
-_LIST_FIELDS = {"ice_servers"}
+_LIST_FIELDS = {"ice_servers", "ice_host_addresses"}
 
 
 def load_settings(

@@ -1,4 +1,4 @@
-"""Podium's error hierarchy, mapped to HTTP bodies and data-channel `error` events in one place each."""
+"""Podium's errors, mapped to HTTP bodies and data-channel `error` events in one place each."""
 
 from __future__ import annotations
 

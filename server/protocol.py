@@ -94,7 +94,11 @@ class ErrorEvent(_Message, tag="error"):
 
 
 class Pong(_Message, tag="pong"):
+    """Answers `ping` with its `t`, plus how much audio the server received and its peak."""
+
     t: Any = None
+    received_audio_ms: int = 0
+    peak_dbfs: float | None = None
 
 
 class AnswerSaved(_Message, tag="answer.saved"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import msgspec
 import numpy as np
@@ -32,6 +32,7 @@ class Transcript(msgspec.Struct, frozen=True):
     avg_logprob: float = 0.0
 
 
+@runtime_checkable
 class Transcriber(Protocol):
     """Blocking speech-to-text; callers run `transcribe` in a worker thread, never on the loop."""
 

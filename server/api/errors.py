@@ -1,0 +1,60 @@
+"""One place that maps errors to HTTP JSON bodies: `{"error": {"code", "message"}}`."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from server import protocol
+from server.errors import PodiumError
+
+log = logging.getLogger(__name__)
+
+
+def error_response(status_code: int, code: str, message: str) -> Response[bytes]:
+    body = protocol.ErrorBody(error=protocol.ErrorDetail(code=code, message=message))
+    return Response(
+        content=protocol.encode(body), status_code=status_code, media_type=MediaType.JSON
+    )
+
+
+def podium_error_handler(_: Request, exc: PodiumError) -> Response[bytes]:
+    return error_response(exc.status_code, exc.code, exc.message)
+
+
+def http_error_handler(_: Request, exc: HTTPException) -> Response[bytes]:
+    if exc.status_code >= 500:
+        log.error("server error: %s", exc.detail, exc_info=exc)
+    headers = exc.headers or {}
+    if isinstance(exc, ValidationException):
+        response = error_response(exc.status_code, "bad_request", _validation_message(exc))
+    else:
+        code = "not_found" if exc.status_code == 404 else f"http_{exc.status_code}"
+        response = error_response(exc.status_code, code, str(exc.detail))
+    response.headers.update(headers)
+    return response
+
+
+def internal_error_handler(_: Request, exc: Exception) -> Response[bytes]:
+    # The traceback goes to the log, never to the client.
+    log.exception("unhandled error", exc_info=exc)
+    return error_response(500, "internal_error", "internal server error")
+
+
+def _validation_message(exc: ValidationException) -> str:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    details = "; ".join(
+        f"{item.get('key', '')}: {item.get('message', '')}".strip(": ")
+        for item in extra
+        if isinstance(item, dict)
+    )
+    return f"{exc.detail}: {details}" if details else str(exc.detail)
+
+
+EXCEPTION_HANDLERS = {
+    PodiumError: podium_error_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}

@@ -1,0 +1,141 @@
+"""The Litestar app factory: routes, dependencies, and the resources the lifespan opens."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.static_files import create_static_files_router
+
+from server.api import answers, health, questions, sessions
+from server.api.deps import provide_profile_id
+from server.api.errors import EXCEPTION_HANDLERS
+from server.asr.types import Transcriber
+from server.config import Settings
+from server.interview.coach import OfflineCoach
+from server.interview.gemini import GeminiFeedback
+from server.interview.practice import PracticeService
+from server.interview.questions import QuestionBank
+from server.interview.types import FeedbackProvider
+from server.registry import SessionRegistry
+from server.rtc.ice import use_host_addresses
+from server.session import SessionServices
+from server.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def web_dir() -> Path:
+    """The static page: packaged as `server/web` when installed, `web/` in a source checkout."""
+    packaged = Path(str(resources.files("server") / "web"))
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "web"
+
+
+def default_feedback(settings: Settings) -> FeedbackProvider:
+    """Gemini when a key is configured, else the offline coach."""
+    if settings.gemini_api_key:
+        return GeminiFeedback(settings)
+    return OfflineCoach()
+
+
+class _Resources:
+    """What the lifespan opens; read by the dependency providers."""
+
+    transcriber: Transcriber
+    store: Store
+    registry: SessionRegistry
+    question_bank: QuestionBank
+
+
+def create_app(
+    settings: Settings,
+    *,
+    transcriber: Transcriber | None = None,
+    feedback: FeedbackProvider | None = None,
+    store: Store | None = None,
+) -> Litestar:
+    """Build the app. Anything not injected is created in the lifespan from `settings`."""
+    opened = _Resources()
+    use_host_addresses(settings.ice_host_addresses)
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        if transcriber is None:
+            from server.asr.whisper import load_transcriber
+
+            loaded = await asyncio.to_thread(load_transcriber, settings)
+            await asyncio.to_thread(loaded.warm_up)
+            opened.transcriber = loaded
+        else:
+            opened.transcriber = transcriber
+        opened.store = store or await Store.open(settings.resolved_database_url)
+        opened.question_bank = QuestionBank.load()
+        executor = ThreadPoolExecutor(settings.decode_workers, thread_name_prefix="decode")
+        provider = feedback or default_feedback(settings)
+        practice = PracticeService(
+            store=opened.store,
+            feedback=provider,
+            fallback=OfflineCoach(),
+            settings=settings,
+        )
+        opened.registry = SessionRegistry(
+            SessionServices(
+                settings=settings,
+                transcriber=opened.transcriber,
+                executor=executor,
+                practice=practice,
+                question_bank=opened.question_bank,
+            )
+        )
+        log.info(
+            "model %s on %s (%s)",
+            opened.transcriber.model_name,
+            opened.transcriber.device,
+            opened.transcriber.compute_type,
+        )
+        try:
+            yield
+        finally:
+            await opened.registry.close_all()
+            executor.shutdown(wait=True, cancel_futures=True)
+            if feedback is None and isinstance(provider, GeminiFeedback):
+                await provider.aclose()
+            if store is None:
+                await opened.store.close()
+
+    def provide(name: str) -> Provide:
+        def dependency() -> Any:
+            return getattr(opened, name)
+
+        return Provide(dependency, sync_to_thread=False)
+
+    return Litestar(
+        route_handlers=[
+            *sessions.ROUTE_HANDLERS,
+            *health.ROUTE_HANDLERS,
+            *questions.ROUTE_HANDLERS,
+            *answers.ROUTE_HANDLERS,
+            create_static_files_router(path="/", directories=[web_dir()], html_mode=True),
+        ],
+        dependencies={
+            "settings": Provide(lambda: settings, sync_to_thread=False),
+            "transcriber": provide("transcriber"),
+            "store": provide("store"),
+            "registry": provide("registry"),
+            "question_bank": provide("question_bank"),
+            "profile_id": Provide(provide_profile_id, sync_to_thread=False),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=[lifespan],
+        debug=False,
+    )

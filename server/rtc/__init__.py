@@ -1,0 +1,1 @@
+"""WebRTC: peer connections and the remote audio track."""

@@ -1,0 +1,308 @@
+"""Live transcription of one audio stream: VAD segments, incremental decodes, partials and finals.
+
+One `LiveTranscription` per session. Audio is pushed in as 16 kHz mono int16 chunks; a single
+decode worker (at most one decode per stream at a time) picks the most useful job each time it
+is free, in this order:
+
+1. the final of an ended utterance (finals are never skipped);
+2. a speculative final: when the speaker pauses, decode the utterance exactly as it will be cut if
+   the pause lasts, so the final is ready when the VAD hangover expires instead of starting then;
+3. a partial of the open utterance, when enough new audio arrived since the last one (when the model
+   falls behind, intermediate partials are simply never decoded).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from server import protocol
+from server.asr.agreement import LocalAgreement
+from server.asr.types import SAMPLE_RATE_HZ, Transcriber, Transcript
+from server.audio.vad import Segmenter, SpeechEnd, SpeechStart, VadConfig
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[protocol.ServerMessage], None]
+PROMPT_MAX_WORDS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class FinalUtterance:
+    """A finished utterance as sent to the client (times in ms of received audio)."""
+
+    utterance_id: int
+    text: str
+    audio_start_ms: int
+    audio_end_ms: int
+    words: list[protocol.WordTiming]
+
+
+@dataclass(slots=True)
+class TranscriptionStats:
+    """Counters for health and the benchmark."""
+
+    partial_decodes: int = 0
+    final_decodes: int = 0
+    speculative_hits: int = 0
+    decode_s: float = 0.0
+    decoded_audio_s: float = 0.0
+    errors: int = 0
+    last_final_wall: float = field(default=0.0)
+
+
+def _to_float32(samples: NDArray[np.int16]) -> NDArray[np.float32]:
+    return (samples.astype(np.float32) / 32768.0).astype(np.float32)
+
+
+def _ms(samples: int) -> int:
+    return samples * 1000 // SAMPLE_RATE_HZ
+
+
+class LiveTranscription:
+    """Turns one stream of audio into protocol events; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        transcriber: Transcriber,
+        executor: Executor,
+        vad_config: VadConfig,
+        language: str | None,
+        partial_interval_ms: int,
+        emit: Emit,
+        on_final: Callable[[FinalUtterance], None] | None = None,
+    ) -> None:
+        self._transcriber = transcriber
+        self._executor = executor
+        self._vad_config = vad_config
+        self._segmenter = Segmenter(vad_config)
+        self._language = language
+        self._partial_interval_ms = partial_interval_ms
+        self._emit = emit
+        self._on_final = on_final
+        self._ended: deque[SpeechEnd] = deque()
+        self._agreement = LocalAgreement()
+        self._agreement_utterance: int | None = None
+        self._partial_end_ms = 0
+        self._last_caption = ""
+        self._last_caption_pair = ("", "")
+        self._last_caption_pair = ("", "")
+        self._speculative_key: tuple[int, int, int] | None = None
+        self._speculative: Transcript | None = None
+        self._context_words: list[str] = []
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.stats = TranscriptionStats()
+
+    @property
+    def received_ms(self) -> int:
+        return self._segmenter.received_ms
+
+    @property
+    def utterance_open(self) -> bool:
+        return self._segmenter.open_utterance_id is not None
+
+    def push(self, samples: NDArray[np.int16]) -> None:
+        """Feed received audio (cheap: the VAD runs in microseconds per frame)."""
+        self._handle(self._segmenter.push(samples))
+
+    def end_utterance(self) -> None:
+        """Close the open utterance now (end of an answer, end of the stream)."""
+        self._handle(self._segmenter.flush())
+
+    async def drain(self) -> None:
+        """Wait until every ended utterance has had its final sent."""
+        while self._ended or not self._idle.is_set():
+            self._wake.set()
+            await self._idle.wait()
+            await asyncio.sleep(0)
+
+    async def run_decoder(self) -> None:
+        """The decode worker; runs until cancelled by the session that owns it."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            self._idle.clear()
+            try:
+                while await self._run_next_job():
+                    pass
+            except Exception:
+                # One failed job must not end transcription for the rest of the session.
+                log.exception("transcription job failed")
+                self.stats.errors += 1
+            finally:
+                self._idle.set()
+
+    async def consume(self, chunks: AsyncIterator[NDArray[np.int16]]) -> None:
+        """Push every chunk of a stream, then close its last utterance and wait for its final."""
+        async for samples in chunks:
+            self.push(samples)
+        self.end_utterance()
+        await self.drain()
+
+    # --- segmentation events -----------------------------------------------------------------
+
+    def _handle(self, events: list[SpeechStart | SpeechEnd]) -> None:
+        for event in events:
+            if isinstance(event, SpeechStart):
+                self._emit(
+                    protocol.SpeechStarted(utterance_id=event.utterance_id, audio_ms=event.audio_ms)
+                )
+            else:
+                self._ended.append(event)
+        if events or self.utterance_open:
+            self._wake.set()
+            self._idle.clear()
+
+    # --- decode jobs -------------------------------------------------------------------------
+
+    async def _run_next_job(self) -> bool:
+        if self._ended:
+            await self._final(self._ended.popleft())
+            return True
+        utterance_id = self._segmenter.open_utterance_id
+        if utterance_id is None:
+            return False
+        if self._segmenter.in_pause:
+            # New audio is only the hangover: the useful work is the speculative final.
+            return await self._speculate(utterance_id)
+        return await self._partial(utterance_id)
+
+    async def _decode(self, audio: NDArray[np.int16], *, final: bool) -> Transcript:
+        prompt = " ".join(self._context_words) or None
+        started = time.perf_counter()
+        transcript = await asyncio.get_running_loop().run_in_executor(
+            self._executor,
+            lambda: self._transcriber.transcribe(
+                _to_float32(audio), language=self._language, final=final, prompt=prompt
+            ),
+        )
+        self.stats.decode_s += time.perf_counter() - started
+        self.stats.decoded_audio_s += len(audio) / SAMPLE_RATE_HZ
+        return transcript
+
+    def _speculation_key(self, utterance_id: int) -> tuple[int, int, int] | None:
+        end_ms = self._segmenter.last_voiced_end_ms + self._vad_config.tail_ms
+        if self._segmenter.received_ms < end_ms:
+            return None  # the tail after the last voice has not arrived yet
+        return (utterance_id, self._segmenter.utterance_start_ms, end_ms)
+
+    async def _speculate(self, utterance_id: int) -> bool:
+        key = self._speculation_key(utterance_id)
+        if key is None or key == self._speculative_key:
+            return False
+        audio = self._segmenter.utterance_audio()
+        audio = audio[: (key[2] - key[1]) * SAMPLE_RATE_HZ // 1000]
+        try:
+            transcript = await self._decode(audio, final=True)
+        except Exception:
+            log.exception("speculative decode failed")
+            self.stats.errors += 1
+            return False
+        self._speculative_key, self._speculative = key, transcript
+        self._publish_partial(utterance_id, transcript, key[1], len(audio))
+        return True
+
+    def _agreement_for(self, utterance_id: int) -> LocalAgreement:
+        if self._agreement_utterance != utterance_id:
+            self._agreement.reset()
+            self._agreement_utterance = utterance_id
+        return self._agreement
+
+    async def _partial(self, utterance_id: int) -> bool:
+        start_ms = self._segmenter.utterance_start_ms
+        end_ms = self._segmenter.received_ms
+        if end_ms - max(self._partial_end_ms, start_ms) < self._partial_interval_ms:
+            return False
+        audio = self._segmenter.utterance_audio()
+        self._partial_end_ms = end_ms
+        try:
+            transcript = await self._decode(audio, final=False)
+        except Exception:
+            log.exception("partial decode failed")
+            self.stats.errors += 1
+            return False
+        self.stats.partial_decodes += 1
+        self._publish_partial(utterance_id, transcript, start_ms, len(audio))
+        return True
+
+    def _publish_partial(
+        self, utterance_id: int, transcript: Transcript, start_ms: int, samples: int
+    ) -> None:
+        caption = self._agreement_for(utterance_id).update(transcript.text)
+        if not caption.text or (caption.text, caption.stable) == self._last_caption_pair:
+            return
+        self._last_caption_pair = (caption.text, caption.stable)
+        self._last_caption = caption.text
+        self._emit(
+            protocol.TranscriptPartial(
+                utterance_id=utterance_id,
+                text=caption.text,
+                stable=caption.stable,
+                audio_start_ms=start_ms,
+                audio_end_ms=start_ms + _ms(samples),
+            )
+        )
+
+    async def _final(self, ended: SpeechEnd) -> None:
+        key = (ended.utterance_id, ended.start_ms, ended.end_ms)
+        transcript: Transcript | None = None
+        if key == self._speculative_key and self._speculative is not None:
+            transcript = self._speculative
+            self.stats.speculative_hits += 1
+        else:
+            try:
+                transcript = await self._decode(ended.audio, final=True)
+            except Exception:
+                log.exception("final decode failed")
+                self.stats.errors += 1
+                self._emit(
+                    protocol.ErrorEvent(
+                        code="transcriber_failed",
+                        message="speech recognition failed for one utterance; kept its captions",
+                        retryable=True,
+                    )
+                )
+        self.stats.final_decodes += 1
+        agreement = self._agreement_for(ended.utterance_id)
+        text = agreement.update(transcript.text).text if transcript else self._last_caption
+        words = [
+            protocol.WordTiming(
+                word=w.word.strip(),
+                start_ms=ended.start_ms + round(float(w.start_s) * 1000),
+                end_ms=ended.start_ms + round(float(w.end_s) * 1000),
+                probability=round(float(w.probability), 3),
+            )
+            for w in (transcript.words if transcript else [])
+        ]
+        final = FinalUtterance(ended.utterance_id, text, ended.start_ms, ended.end_ms, words)
+        self._agreement.reset()
+        self._agreement_utterance = None
+        self._last_caption = ""
+        self._last_caption_pair = ("", "")
+        self._speculative_key = self._speculative = None
+        if text:
+            self._context_words = (self._context_words + text.split())[-PROMPT_MAX_WORDS:]
+        self._emit(
+            protocol.TranscriptFinal(
+                utterance_id=final.utterance_id,
+                text=final.text,
+                audio_start_ms=final.audio_start_ms,
+                audio_end_ms=final.audio_end_ms,
+                words=final.words,
+                language=transcript.language if transcript else self._language,
+            )
+        )
+        self.stats.last_final_wall = time.time()
+        if self._on_final is not None:
+            self._on_final(final)
