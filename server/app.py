@@ -95,6 +95,7 @@ def create_app(
                 executor=executor,
                 practice=practice,
                 question_bank=opened.question_bank,
+                store=opened.store,
             )
         )
         log.info(

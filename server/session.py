@@ -25,9 +25,10 @@ from server.asr.types import SAMPLE_RATE_HZ, Transcriber
 from server.audio.vad import VadConfig
 from server.config import Settings
 from server.interview.practice import CompletedAnswer, PracticeService
-from server.interview.questions import QuestionBank
+from server.interview.questions import GENERAL_ROLE, QuestionBank
 from server.interview.types import AnswerWord
 from server.rtc.audio_input import InputLevel, audio_chunks
+from server.store import Store
 from server.transcription import FinalUtterance, LiveTranscription
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ class SessionServices:
     executor: Executor
     practice: PracticeService
     question_bank: QuestionBank
+    store: Store
 
 
 class Session:
@@ -246,7 +248,7 @@ class Session:
                     )
                 )
             case protocol.QuestionSet():
-                self._set_question(message)
+                await self._set_question(message)
             case protocol.AnswerStart():
                 if self._recording is not None:
                     self._error("answer_in_progress", "an answer is already being recorded")
@@ -258,14 +260,17 @@ class Session:
                     return
                 self._end_answer(self._recording, self.send)
 
-    def _set_question(self, message: protocol.QuestionSet) -> None:
-        role = message.role or "general"
+    async def _set_question(self, message: protocol.QuestionSet) -> None:
+        role = message.role or GENERAL_ROLE
         if message.question_id is not None:
-            question = self._services.question_bank.get(message.question_id)
+            bank_language = "en" if self.language == "auto" else self.language
+            question = self._services.question_bank.get(message.question_id, bank_language)
             if question is None:
                 self._error("unknown_question", f"no question with id {message.question_id!r}")
                 return
             self._question = _Question(question.id, question.text, role)
+            # So that the next random question avoids it, answered or not.
+            await self._services.store.record_question_asked(self.profile_id, self.id, question.id)
         elif message.text and message.text.strip():
             self._question = _Question(None, message.text.strip()[:2000], role)
         else:
@@ -299,7 +304,7 @@ class Session:
         await self.live.drain()
         self._answers.remove(answer)
         end_ms = answer.end_ms if answer.end_ms is not None else self.live.received_ms
-        question = self._question or _Question(None, "", "general")
+        question = self._question or _Question(None, "", GENERAL_ROLE)
         words = [
             AnswerWord(
                 word=w.word,

@@ -1,0 +1,97 @@
+"""Interview practice end to end: a question, a spoken answer over WebRTC, stored, with feedback."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from benchmarks.client import PodiumClient
+from benchmarks.serverproc import ServerProcess
+from benchmarks.speech import Clip, word_error_rate
+from tests.e2e.conftest import clip_audio
+
+pytestmark = pytest.mark.e2e
+
+ANSWER_CLIP = "en_ls1988_24833_0001.wav"
+DIMENSIONS = {"structure", "relevance", "specificity", "result", "delivery"}
+
+
+def by_name(clips: list[Clip], name: str) -> Clip:
+    return next(c for c in clips if c.audio == name)
+
+
+async def test_spoken_answer_is_stored_with_metrics_and_streamed_feedback(
+    server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
+) -> None:
+    profile = {"X-Podium-Profile": "e2e-practice"}
+    async with httpx.AsyncClient(base_url=server.url, headers=profile) as http:
+        question = (await http.get("/api/questions/random?role=software-engineer")).json()
+    clip = by_name(english_clips, ANSWER_CLIP)
+    client = PodiumClient(server.url, profile_id="e2e-practice")
+    try:
+        await client.connect()
+        client.send({"type": "question.set", "question_id": question["id"]})
+        client.send({"type": "answer.start"})
+        await client.track.play(clip_audio(speech_dir, clip))
+        # End right after the speech: the open utterance must be finalised and included.
+        await client.track.play(np.zeros(3_200, np.int16))
+        client.send({"type": "answer.end"})
+        done = await client.wait_for("feedback.done", timeout_s=60)
+    finally:
+        await client.close()
+
+    kinds = [e.type for e in client.events]
+    assert "error" not in kinds, client.of_type("error")
+    saved_at = kinds.index("answer.saved")
+    assert saved_at < kinds.index("feedback.delta") < kinds.index("feedback.done")
+    saved = client.of_type("answer.saved")[0]
+    assert word_error_rate([clip.text], [saved["transcript"]]) <= 0.15, saved["transcript"]
+    assert saved["metrics"]["word_count"] > 10
+    assert saved["metrics"]["words_per_minute"] > 60
+    deltas = [m["text"] for m in client.of_type("feedback.delta")]
+    assert "".join(deltas) == done.message["text"]
+    assert set(done.message["scores"]) == DIMENSIONS
+    assert all(1 <= v <= 5 for v in done.message["scores"].values())
+    assert 0 <= done.message["overall"] <= 100
+    assert done.message["provider"] == "offline"
+
+    async with httpx.AsyncClient(base_url=server.url, headers=profile) as http:
+        listed = (await http.get(f"/api/answers?question_id={question['id']}")).json()
+        assert [a["id"] for a in listed] == [saved["answer_id"]]
+        assert listed[0]["transcript"] == saved["transcript"]
+        assert listed[0]["feedback"]["overall"] == done.message["overall"]
+        other = {"X-Podium-Profile": "someone-else"}
+        foreign = await http.get(f"/api/answers/{saved['answer_id']}", headers=other)
+        assert foreign.status_code == 404
+        # The question just answered is not offered again at once.
+        again = (await http.get("/api/questions/random?role=software-engineer")).json()
+        assert again["id"] != question["id"]
+
+
+async def test_disconnect_mid_answer_keeps_the_answer(
+    server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
+) -> None:
+    clip = by_name(english_clips, "en_librispeech_wizard.wav")
+    client = PodiumClient(server.url, profile_id="e2e-disconnect")
+    try:
+        await client.connect()
+        client.send({"type": "question.set", "text": "Tell me about a time you were surprised."})
+        client.send({"type": "answer.start"})
+        await client.track.play(clip_audio(speech_dir, clip))
+    finally:
+        await client.close()  # no answer.end: the connection just goes away
+
+    headers = {"X-Podium-Profile": "e2e-disconnect"}
+    async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
+        for _ in range(100):
+            answers = (await http.get("/api/answers")).json()
+            if answers and answers[0]["feedback"]:
+                break
+            await asyncio.sleep(0.2)
+    assert len(answers) == 1
+    assert answers[0]["question_text"] == "Tell me about a time you were surprised."
+    assert word_error_rate([clip.text], [answers[0]["transcript"]]) <= 0.25
