@@ -1,0 +1,100 @@
+"""Browser tests: Debian's Chromium driven by Playwright, against a real Podium server.
+
+Chromium's fake microphone plays a WAV made from a speech clip: silence first (playback starts at
+getUserMedia, before the call is up), then the clip, then silence. `%noloop` plays it once.
+"""
+
+from __future__ import annotations
+
+import wave
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+from playwright.async_api import BrowserContext, Page, async_playwright
+
+from benchmarks.speech import Clip
+from tests.e2e.conftest import clip_audio, server  # noqa: F401 - `server`: one real server per module
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
+SAMPLE_RATE_HZ = 16_000
+LEAD_S = 2.0
+TAIL_S = 2.0
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--allow-loopback-in-peer-connection",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
+
+
+# A marker, not a fixture: the module's server (a higher-scoped fixture) is not started for nothing.
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Chromium is not installed: apt-get install -y chromium"
+)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Screenshots and measured numbers of the browser run (gitignored)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+def speech_wav(folder: Path, speech_dir: Path, clip: Clip) -> Path:
+    """A 16-bit mono WAV for the fake microphone: LEAD_S silence, the clip, TAIL_S silence."""
+    samples = np.concatenate(
+        [
+            clip_audio(speech_dir, clip, lead_s=LEAD_S),
+            np.zeros(int(TAIL_S * SAMPLE_RATE_HZ), np.int16),
+        ]
+    )
+    path = folder / f"mic-{Path(clip.audio).stem}.wav"
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(SAMPLE_RATE_HZ)
+        wav.writeframes(samples.tobytes())
+    return path
+
+
+@asynccontextmanager
+async def browser_page(profile_dir: Path, *, mic_wav: Path | None) -> AsyncIterator[Page]:
+    """A fresh Chromium profile with one page. With `mic_wav` the microphone is allowed and plays
+    that file once; without it, every permission prompt is refused."""
+    if mic_wav is not None:
+        mic_args = [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={mic_wav}%noloop",
+        ]
+    else:
+        mic_args = ["--use-fake-device-for-media-stream", "--deny-permission-prompts"]
+    async with async_playwright() as playwright:
+        # headless=False: Playwright then adds no headless flag of its own; --headless=new is ours.
+        context: BrowserContext = await playwright.chromium.launch_persistent_context(
+            str(profile_dir),
+            executable_path=str(CHROMIUM),
+            headless=False,
+            args=[*CHROMIUM_ARGS, *mic_args],
+            viewport={"width": 1280, "height": 900},
+            accept_downloads=True,
+        )
+        try:
+            page = context.pages[0] if context.pages else await context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            yield page
+            assert not errors, f"uncaught errors on the page: {errors}"
+        finally:
+            await context.close()
