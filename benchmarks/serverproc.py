@@ -44,6 +44,10 @@ class ServerProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def last_log_line(self) -> str:
+        lines = [line for line in self.log().splitlines() if line.strip()]
+        return lines[-1].strip() if lines else "(empty log)"
+
 
 def start_server(
     data_dir: Path, env: Mapping[str, str] | None = None, *, timeout_s: float = 90.0
@@ -70,7 +74,9 @@ def start_server(
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
+            raise RuntimeError(
+                f"server exited with {process.returncode}: {server.last_log_line()}\n{server.log()}"
+            )
         try:
             if httpx.get(f"{server.url}/api/health", timeout=1.0).status_code == 200:
                 return server
@@ -78,4 +84,6 @@ def start_server(
             pass
         time.sleep(0.2)
     server.stop()
-    raise RuntimeError(f"server not healthy after {timeout_s}s:\n{server.log()}")
+    raise RuntimeError(
+        f"server not healthy after {timeout_s}s: {server.last_log_line()}\n{server.log()}"
+    )

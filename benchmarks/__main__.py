@@ -1,0 +1,5 @@
+"""`python -m benchmarks`: the latency benchmark (same as `podium bench`)."""
+
+from benchmarks.run import main
+
+raise SystemExit(main())

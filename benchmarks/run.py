@@ -1,0 +1,307 @@
+"""`podium bench` / `python -m benchmarks`: the latency benchmark.
+
+Streams the speech clips through the real WebRTC client at real-time pace to a Podium server
+(a local subprocess unless `--server` is given), at each stream count of the sweep, runs the
+offline and naive-streaming baselines on the same model and settings, times the interview
+feedback, and writes `results.json`, `summary.md` and PNG plots into the output folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import msgspec
+
+from benchmarks.analysis import capacity
+from benchmarks.baselines import PreparedClip
+from benchmarks.feedback_flow import answer_clips
+from benchmarks.phases import (
+    Plan,
+    RunLog,
+    ServerMeasurements,
+    measure_servers,
+    run_baselines,
+)
+from benchmarks.progress import Progress
+from benchmarks.records import BenchResult, Meta
+from benchmarks.reference import speech_reference
+from benchmarks.report import write_results
+from benchmarks.speech import DEFAULT_SPEECH_DIR, Clip, load_manifest, read_wav_int16
+from benchmarks.streaming import describe_error
+from benchmarks.sweep import StreamOptions
+from benchmarks.targets import check_targets
+from server.config import Settings, load_settings
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+DEFAULT_STREAMS = "1,2,4,8"
+DEFAULT_MAX_CLIP_S = 20.0
+QUICK_CLIPS = 3
+QUICK_MIN_CLIP_S = 2.0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="podium bench", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=DEFAULT_SPEECH_DIR / "manifest.jsonl",
+        help="speech manifest (default: ../shared/speech/manifest.jsonl)",
+    )
+    parser.add_argument(
+        "--server", help="URL of a running server (default: start a local subprocess)"
+    )
+    parser.add_argument(
+        "--server-pid",
+        type=int,
+        help="with --server: its process id, to measure its CPU and memory",
+    )
+    parser.add_argument(
+        "--streams",
+        default=DEFAULT_STREAMS,
+        help=f"stream counts to sweep (default {DEFAULT_STREAMS})",
+    )
+    pace = parser.add_mutually_exclusive_group()
+    pace.add_argument(
+        "--realtime",
+        dest="realtime",
+        action="store_true",
+        default=True,
+        help="send each 20 ms frame at its wall-clock time (default)",
+    )
+    pace.add_argument(
+        "--fast",
+        dest="realtime",
+        action="store_false",
+        help="send frames as fast as possible (timings are then not real-time latencies)",
+    )
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--clips", type=int, help="use only the first N selected clips")
+    size.add_argument(
+        "--quick",
+        action="store_true",
+        help="3 short clips, 1 stream, offline coach only: a smoke run of a minute or so",
+    )
+    parser.add_argument("--language", default="en", help="clips of this language (default en)")
+    parser.add_argument(
+        "--max-clip-s",
+        type=float,
+        default=DEFAULT_MAX_CLIP_S,
+        help=f"skip longer clips (default {DEFAULT_MAX_CLIP_S:g}; 60 takes them all)",
+    )
+    parser.add_argument(
+        "--out", type=Path, help="output folder (default benchmarks/results/<time>)"
+    )
+    parser.add_argument("--lead-ms", type=int, default=500, help="silence before each clip")
+    parser.add_argument(
+        "--level-s",
+        type=float,
+        default=60.0,
+        help="seconds each level of 2+ streams keeps starting clips (default 60)",
+    )
+    parser.add_argument("--feedback-answers", type=int, default=3, help="answers per provider")
+    parser.add_argument(
+        "--gemini-delay-ms",
+        type=float,
+        default=500.0,
+        help="fake Gemini: delay before its first chunk (default 500)",
+    )
+    parser.add_argument(
+        "--gemini-chunk-delay-ms",
+        type=float,
+        default=100.0,
+        help="fake Gemini: delay between chunks (default 100)",
+    )
+    parser.add_argument("--no-baselines", action="store_true", help="skip offline and naive")
+    parser.add_argument("--no-feedback", action="store_true", help="skip the interview flow")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def parse_streams(text: str) -> list[int]:
+    try:
+        streams = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--streams wants numbers like 1,2,4: {text!r}") from None
+    if not streams or streams[0] < 1:
+        raise argparse.ArgumentTypeError("--streams needs counts of at least 1")
+    return streams
+
+
+def select_clips(
+    manifest: Sequence[Clip], *, language: str, max_clip_s: float, limit: int | None, quick: bool
+) -> list[Clip]:
+    """The clips of the run, in manifest order (`--quick`: the 3 shortest of at least 2 s)."""
+    chosen = [c for c in manifest if c.language == language and c.duration_s <= max_clip_s]
+    if quick:
+        long_enough = [c for c in chosen if c.duration_s >= QUICK_MIN_CLIP_S]
+        return sorted(long_enough, key=lambda c: c.duration_s)[:QUICK_CLIPS]
+    return chosen[:limit] if limit else chosen
+
+
+def prepare_clips(clips: Sequence[Clip], speech_dir: Path) -> list[PreparedClip]:
+    prepared = []
+    for clip in clips:
+        samples, rate = read_wav_int16(speech_dir / clip.audio)
+        if rate != 16_000:
+            raise ValueError(f"{clip.audio}: expected 16 kHz, got {rate} Hz")
+        prepared.append(PreparedClip(clip, samples, speech_reference(clip, samples)))
+    return prepared
+
+
+def _git_commit() -> str:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{commit}-dirty" if dirty else commit
+
+
+def _public_settings(settings: Settings) -> dict[str, object]:
+    values: dict[str, object] = msgspec.to_builtins(settings)
+    if values.get("gemini_api_key"):
+        values["gemini_api_key"] = "***"
+    return values
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; returns the process exit code (1 when nothing could be measured)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        streams = [1] if args.quick else parse_streams(args.streams)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
+    started_at = datetime.now(UTC)
+    started = time.perf_counter()
+    load_start = list(os.getloadavg())
+    selected = select_clips(
+        load_manifest(args.manifest),
+        language=args.language,
+        max_clip_s=args.max_clip_s,
+        limit=args.clips,
+        quick=args.quick,
+    )
+    if not selected:
+        parser.error(f"no {args.language!r} clips of at most {args.max_clip_s:g} s in the manifest")
+    clips = prepare_clips(selected, args.manifest.parent)
+    plan = Plan(
+        streams=streams,
+        stream=StreamOptions(
+            realtime=args.realtime,
+            language=args.language,
+            lead_ms=args.lead_ms,
+            level_s=args.level_s,
+        ),
+        baselines=not args.no_baselines,
+        feedback_answers=0 if args.no_feedback else (1 if args.quick else args.feedback_answers),
+        gemini=not (args.no_feedback or args.quick or args.server),
+        gemini_delay_ms=args.gemini_delay_ms,
+        gemini_chunk_delay_ms=args.gemini_chunk_delay_ms,
+    )
+    answers = answer_clips(clips, plan.feedback_answers)
+    out_dir = args.out or RESULTS_DIR / (
+        started_at.strftime("%Y%m%d-%H%M%S") + ("-quick" if args.quick else "")
+    )
+    if max(load_start) > 1.0:
+        print(
+            f"podium bench: load average {load_start[0]:.2f}: other work is running, "
+            "timings will be noisy",
+            file=sys.stderr,
+        )
+    settings = load_settings()
+    notes: list[str] = []
+    offline = naive = None
+    with Progress(
+        plan.total_s(clips, answers), plan.total_clips(clips, answers), enabled=not args.no_progress
+    ) as progress:
+        if plan.baselines:
+            offline, naive = run_baselines(clips, settings, plan, progress)
+            gc.collect()
+        try:
+            measured = measure_servers(
+                args.server, args.server_pid, clips, answers, plan, progress, RunLog(notes, out_dir)
+            )
+        except RuntimeError as exc:  # the local server did not start
+            notes.append(f"server not measured: {describe_error(exc)}")
+            measured = ServerMeasurements(args.server or "local subprocess", {}, [], [], None)
+    if args.quick:
+        notes.append("quick run: a smoke test of the benchmark, too few clips for real figures")
+    if not plan.stream.realtime:
+        notes.append("--fast: audio was not paced in real time; latencies are not real-time ones")
+    if measured.levels and all(
+        lv.usage is None or lv.usage.decode_rtf is None for lv in measured.levels
+    ):
+        notes.append("server decode RTF not reported: /api/health has no decode_s/decoded_audio_s")
+    capacity_streams = capacity(measured.levels) if plan.stream.realtime else None
+    health = measured.health
+    result = BenchResult(
+        meta=Meta(
+            command=["podium", "bench", *(sys.argv[1:] if argv is None else argv)],
+            started_utc=started_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            git_commit=_git_commit(),
+            host=f"{socket.gethostname()} ({platform.platform()})",
+            cpu_count=os.cpu_count() or 0,
+            load_average_start=load_start,
+            load_average_end=list(os.getloadavg()),
+            python=platform.python_version(),
+            model=str(health.get("model", settings.model)),
+            device=str(health.get("device", settings.device)),
+            compute_type=str(health.get("compute_type", settings.compute_type)),
+            settings=_public_settings(settings),
+            mode="realtime" if plan.stream.realtime else "fast",
+            server=measured.label,
+            lead_ms=plan.stream.lead_ms,
+            level_s=plan.stream.level_s,
+            clips=[p.clip.audio for p in clips],
+            audio_s=sum(p.clip.duration_s for p in clips),
+            streams=streams,
+            duration_s=time.perf_counter() - started,
+        ),
+        offline=offline,
+        naive=naive,
+        levels=measured.levels,
+        capacity_streams=capacity_streams,
+        server_peak_rss_mb=measured.peak_rss_mb,
+        feedback=measured.feedback,
+        targets=check_targets(
+            measured.levels, offline, naive, capacity_streams, realtime=plan.stream.realtime
+        ),
+        notes=notes,
+    )
+    paths = write_results(result, out_dir)
+    for target in result.targets:
+        verdict = {None: "-", True: "met", False: "NOT MET"}[target.met]
+        print(f"{target.name:<36} {target.measured:<34} {target.target:<12} {verdict}")
+    for note in notes:
+        print(f"note: {note}")
+    print("wrote " + ", ".join(str(p) for p in paths))
+    finals = [u for lv in measured.levels for c in lv.clips for u in c.utterances]
+    return 0 if any(u.final_latency_s is not None for u in finals) else 1

@@ -1,0 +1,124 @@
+"""The capacity sweep against one server: each stream count in turn, with its resource usage."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import msgspec
+import psutil
+
+from benchmarks.analysis import backlog_growth_s, latency_report, level_verdict
+from benchmarks.baselines import PreparedClip
+from benchmarks.records import ClipRecord, LevelResult, Usage
+from benchmarks.resources import ResourceMonitor
+from benchmarks.streaming import fetch_health, rotations, run_level
+
+SETTLE_TIMEOUT_S = 15.0
+
+
+class StreamOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """How clips are streamed, and for how long a level of several streams runs."""
+
+    realtime: bool = True
+    language: str = "en"
+    lead_ms: int = 500
+    level_s: float = 60.0  # how long N > 1 streams keep starting clips
+
+
+def _decode_rtf(before: dict[str, Any], after: dict[str, Any]) -> float | None:
+    """Decode seconds per decoded audio second, where the server's health reports them."""
+    try:
+        decoded = float(after["decoded_audio_s"]) - float(before["decoded_audio_s"])
+        decode = float(after["decode_s"]) - float(before["decode_s"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return decode / decoded if decoded > 0 else None
+
+
+def _forward(
+    callback: Callable[[PreparedClip, int], None], streams: int, prepared: PreparedClip
+) -> None:
+    callback(prepared, streams)
+
+
+async def settle(url: str) -> None:
+    """Wait until the server has closed every session of the previous level."""
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        health = await fetch_health(url)
+        if not health.get("active_sessions"):
+            return
+        await asyncio.sleep(0.2)
+
+
+async def run_sweep(
+    url: str,
+    clips: Sequence[PreparedClip],
+    streams: Sequence[int],
+    options: StreamOptions,
+    *,
+    monitor: ResourceMonitor | None,
+    on_level: Callable[[int], None] | None = None,
+    on_clip: Callable[[PreparedClip, int], None] | None = None,
+) -> list[LevelResult]:
+    """Stream the clips at every stream count; summarise each level."""
+    client_process = psutil.Process()
+    levels = []
+    for count in streams:
+        if on_level is not None:
+            on_level(count)
+        await settle(url)
+        health_before = await fetch_health(url)
+        server_cpu = monitor.mark() if monitor else 0.0
+        client_times = client_process.cpu_times()
+        started = time.perf_counter()
+        # One stream plays every clip once (the main measurement); N streams play for
+        # `level_s` at steady concurrency.
+        records: list[ClipRecord] = await run_level(
+            url,
+            [list(clips)] if count == 1 else rotations(clips, count),
+            lead_ms=options.lead_ms,
+            realtime=options.realtime,
+            language=options.language,
+            duration_s=None if count == 1 else options.level_s,
+            on_clip=None if on_clip is None else functools.partial(_forward, on_clip, count),
+        )
+        wall_s = time.perf_counter() - started
+        client_after = client_process.cpu_times()
+        health_after = await fetch_health(url)
+        audio_s = sum(r.sent_audio_ms for r in records) / 1000
+        usage = None
+        if monitor is not None:
+            cpu_s = monitor.cpu_s() - server_cpu
+            usage = Usage(
+                wall_s=wall_s,
+                cpu_s=cpu_s,
+                audio_s=audio_s,
+                cpu_s_per_audio_s=cpu_s / audio_s if audio_s else 0.0,
+                peak_rss_mb=monitor.peak_rss_mb(),
+                client_cpu_s=(client_after.user + client_after.system)
+                - (client_times.user + client_times.system),
+                decode_rtf=_decode_rtf(health_before, health_after),
+                health_before=health_before,
+                health_after=health_after,
+            )
+        summary = latency_report(records)
+        growth = backlog_growth_s(records)
+        passed, verdict = level_verdict(summary, growth)
+        levels.append(
+            LevelResult(
+                streams=count,
+                wall_s=wall_s,
+                summary=summary,
+                backlog_growth_s=growth,
+                passed=passed,
+                verdict=verdict,
+                usage=usage,
+                clips=records,
+            )
+        )
+    return levels
