@@ -1,1 +1,1 @@
-"""Speech recognition: the Transcriber interface, its faster-whisper implementation, agreement policy."""
+"""Speech recognition: the Transcriber interface, faster-whisper, the agreement policy."""

@@ -8,6 +8,7 @@ become `stable`, and stable text only ever grows until `reset` starts a new utte
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 import msgspec
@@ -76,3 +77,18 @@ def _common_prefix_len(first: list[str], second: list[str]) -> int:
             break
         count += 1
     return count
+
+
+def overlap_length(carried: Sequence[str], words: Sequence[str]) -> int:
+    """How many leading `words` repeat the words `carried` ends with.
+
+    When a long utterance is cut at the length limit, the first part's stable words may already
+    reach past the cut (partials decoded audio beyond it, and stable words are never taken back);
+    the next part's hypotheses start with those same words, which must not be shown twice.
+    """
+    carried_keys = [_key(w) for w in carried]
+    keys = [_key(w) for w in words]
+    for count in range(min(len(carried_keys), len(keys)), 0, -1):
+        if keys[:count] == carried_keys[-count:]:
+            return count
+    return 0

@@ -57,14 +57,14 @@ class WindowedWhisperModel(WhisperModel):
 
 
 def resolve_device(device: str) -> str:
-    """ "auto" becomes "cuda" where CTranslate2 sees a GPU, else "cpu"."""
+    """Resolve "auto" to "cuda" where CTranslate2 sees a GPU, else to "cpu"."""
     if device != "auto":
         return device
     return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
 
 
 def resolve_compute_type(compute_type: str, device: str) -> str:
-    """ "auto" becomes float16 on CUDA and int8 on CPU."""
+    """Resolve "auto" to float16 on CUDA and to int8 on CPU."""
     if compute_type != "auto":
         return compute_type
     return "float16" if device == "cuda" else "int8"
@@ -78,6 +78,8 @@ def resolve_model(settings: Settings, *, allow_download: bool = True) -> ModelSp
     device = resolve_device(settings.device)
     compute_type = resolve_compute_type(settings.compute_type, device)
     requested = settings.model.strip()
+    if not requested:
+        raise ModelLoadError(f"no model given: use {EMBEDDED_MODEL!r}, a model folder or a name")
     if requested == EMBEDDED_MODEL and (embedded := _embedded_model_folder()) is not None:
         return ModelSpec(EMBEDDED_MODEL, embedded, device, compute_type)
     folder = Path(requested).expanduser()
@@ -88,6 +90,8 @@ def resolve_model(settings: Settings, *, allow_download: bool = True) -> ModelSp
 
 def load_model(spec: ModelSpec, *, cpu_threads: int, workers: int) -> WindowedWhisperModel:
     """Load the resolved model; `workers` decodes can then run at once from several threads."""
+    # faster-whisper logs every decode at info level: several lines a second while streaming.
+    logging.getLogger("faster_whisper").setLevel(logging.WARNING)
     try:
         return WindowedWhisperModel(
             spec.location,

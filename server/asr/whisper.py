@@ -1,4 +1,12 @@
-"""The faster-whisper `Transcriber`: cheap short-window partials, full-quality finals."""
+"""The faster-whisper `Transcriber`.
+
+faster-whisper pads every decode to 30 s, so 1 s of speech costs as much as 30 s (its
+`chunk_length` does not change that). Here the encoder sees a short window instead (the audio
+plus 2 s, at least 10 s; `WindowPolicy`): on 2 shared CPU cores partials of 1-5 s cost about
+0.1 s instead of 0.4-0.6 s, finals about half, and WER over the English clips is unchanged
+(`python -m benchmarks.asr_cost`). A decode whose short-window text loops is redone with the
+full window.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +26,8 @@ from server.errors import TranscriberError
 
 _WINDOW_S = 30.0
 _MAX_TOKENS = 448  # Whisper's decoder context
+_MAX_PROMPT_TOKENS = _MAX_TOKENS // 2 - 1  # faster-whisper's cap on each of prompt and prefix
+_SPECIAL_TOKENS = 6  # start-of-previous, start (+ language, task), first timestamp
 _WORD = re.compile(r"\w+")
 _MIN_AUDIO_S = 0.1
 
@@ -34,8 +44,9 @@ class DecodeMode(msgspec.Struct, frozen=True):
 class WindowPolicy(msgspec.Struct, frozen=True):
     """How many seconds of mel frames the encoder sees for audio shorter than 30 s.
 
-    tiny.en repeats itself when the window ends right after the speech (measured: 1-2 s of
-    margin loops on about one decode in six), so the window keeps a floor and a margin.
+    tiny.en repeats itself when the window ends right after the speech. Measured on the first
+    1-8 s of the English clips (113 greedy decodes): audio + 1 s looped 14 times, audio + 2 s
+    9 times, at least 8 s and audio + 2 s once, at least 10 s and audio + 2 s never.
     """
 
     min_s: float = 10.0
@@ -60,6 +71,8 @@ class SpeechFilter(msgspec.Struct, frozen=True):
     """
 
     no_speech_threshold: float
+    # Passed to faster-whisper: below it a window is retried at a higher temperature (finals
+    # only) unless it is judged silent.
     log_prob_threshold: float
 
     def keeps(self, segment: Segment) -> bool:
@@ -124,7 +137,7 @@ class WhisperTranscriber:
         mode = self.config.final if final else self.config.partial
         audio = np.ascontiguousarray(audio, dtype=np.float32)
         audio_s = len(audio) / SAMPLE_RATE_HZ
-        request = _Request(language if self.multilingual else "en", prompt, prefix)
+        request = self._request(audio_s, language if self.multilingual else "en", prompt, prefix)
         decoded = _Decoded([], request.language or "", looped=False)
         if audio_s >= _MIN_AUDIO_S:
             frames = self.config.window.frames(audio_s) if mode.short_window else None
@@ -148,11 +161,11 @@ class WhisperTranscriber:
                 temperature=list(mode.temperatures),
                 word_timestamps=mode.word_timestamps,
                 condition_on_previous_text=False,
-                initial_prompt=request.prompt or None,
+                initial_prompt=request.prompt_tokens or None,
                 prefix=request.prefix or None,
                 no_speech_threshold=self.config.speech.no_speech_threshold,
                 log_prob_threshold=self.config.speech.log_prob_threshold,
-                max_new_tokens=self._token_budget(audio_s, request),
+                max_new_tokens=request.max_new_tokens,
             )
             # The generator decodes lazily: consume it here, inside the worker thread.
             decoded = list(segments)
@@ -175,19 +188,23 @@ class WhisperTranscriber:
             final=False,
         )
 
-    def _token_budget(self, audio_s: float, request: _Request) -> int:
-        # faster-whisper rejects prompt + new tokens beyond the decoder's 448; it keeps at most
-        # 223 tokens of each of prompt and prefix, plus a few special tokens.
-        used = sum(
-            min(self._count_tokens(text), _MAX_TOKENS // 2 - 1)
-            for text in (request.prompt, request.prefix)
-        )
-        return max(1, min(self.config.window.max_new_tokens(audio_s), _MAX_TOKENS - used - 8))
+    def _request(
+        self, audio_s: float, language: str | None, prompt: str | None, prefix: str | None
+    ) -> _Request:
+        """Fit prompt, prefix and new tokens into the decoder's 448 (faster-whisper would raise):
+        the prefix first, then the new tokens of one window, then the latest prompt tokens."""
+        prefix_tokens = min(len(self._tokens(prefix)), _MAX_PROMPT_TOKENS)
+        room = _MAX_TOKENS - _SPECIAL_TOKENS - prefix_tokens
+        max_new_tokens = min(self.config.window.max_new_tokens(audio_s), room)
+        prompt_room = min(_MAX_PROMPT_TOKENS, room - max_new_tokens)
+        prompt_tokens = self._tokens(prompt)[-prompt_room:] if prompt_room > 0 else []
+        return _Request(language, prompt_tokens, prefix, max_new_tokens)
 
-    def _count_tokens(self, text: str | None) -> int:
-        if not text:
-            return 0
-        return len(self._model.hf_tokenizer.encode(" " + text.strip(), add_special_tokens=False))
+    def _tokens(self, text: str | None) -> list[int]:
+        if not text or not text.strip():
+            return []
+        encoding = self._model.hf_tokenizer.encode(" " + text.strip(), add_special_tokens=False)
+        return list(encoding.ids)
 
 
 def repeats_itself(text: str) -> bool:
@@ -208,8 +225,9 @@ def repeats_itself(text: str) -> bool:
 
 class _Request(msgspec.Struct, frozen=True):
     language: str | None
-    prompt: str | None
+    prompt_tokens: list[int]
     prefix: str | None
+    max_new_tokens: int
 
 
 class _Decoded(msgspec.Struct):
