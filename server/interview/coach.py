@@ -2,7 +2,9 @@
 
 No network and no model: it scores with `rubric.analyse`, picks what went well, what to
 improve and one next step, and quotes the speaker where that helps. All wording lives in
-`data/coach.<lang>.json` (English now; a language without a file gets English).
+`data/coach.<lang>.json`: English, Spanish and Portuguese now. French, German and Italian
+answers are scored with their own word lists but get English wording until someone writes
+`coach.fr.json` etc. (one file each, the same keys and fields as English).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import msgspec
 
 from server.errors import ConfigError
+from server.interview.lexicon import primary_language
 from server.interview.metrics import DeliveryMetrics, compute_metrics, words_from_text
 from server.interview.rubric import (
     DIMENSIONS,
@@ -88,7 +91,7 @@ class OfflineCoach:
 
 def templates(language: str) -> dict[str, str]:
     """The coach's wording for a language ("pt-BR" -> "pt"), English where there is none."""
-    primary = language.lower().replace("_", "-").split("-")[0]
+    primary = primary_language(language)
     return _templates(primary if _LANGUAGE.match(primary) else _DEFAULT_LANGUAGE)
 
 
@@ -297,6 +300,16 @@ def _fix_delivery(say: _Writer, m: DeliveryMetrics) -> tuple[str, str] | None:
     top_fillers = sorted(m.fillers.items(), key=lambda item: (-item[1], item[0]))
     top_hedges = sorted(m.hedges.items(), key=lambda item: (-item[1], item[0]))
     stumble = next((r.phrase for r in m.repeated_phrases if r.back_to_back), "")
+    personal = m.pace_basis == "personal" and m.baseline_wpm is not None
+    pace = (
+        {"wpm": round(m.words_per_minute), "usual": round(m.baseline_wpm or 0)}
+        if personal
+        else {
+            "wpm": round(m.words_per_minute),
+            "low": round(m.pace_min_wpm),
+            "high": round(m.pace_max_wpm),
+        }
+    )
     fields: dict[str, dict[str, Any]] = {
         "fillers": {
             "count": m.filler_count,
@@ -306,8 +319,8 @@ def _fix_delivery(say: _Writer, m: DeliveryMetrics) -> tuple[str, str] | None:
             "per_100": round(m.fillers_per_100_words),
         },
         "hedges": {"top": say.quoted([w for w, _ in top_hedges])},
-        "pace_fast": {"wpm": round(m.words_per_minute)},
-        "pace_slow": {"wpm": round(m.words_per_minute)},
+        "pace_fast": pace,
+        "pace_slow": pace,
         "length_short": {"seconds": round(m.spoken_span_s)},
         "length_long": {"seconds": round(m.spoken_span_s)},
         "pauses": {"count": m.long_pause_count, "longest": round(m.longest_pause_s, 1)},
@@ -316,4 +329,9 @@ def _fix_delivery(say: _Writer, m: DeliveryMetrics) -> tuple[str, str] | None:
             "example": say("quoted", text=f"{stumble} {stumble}"),
         },
     }
-    return say(f"fix.{worst}", **fields[worst]), worst
+    key = (
+        f"fix.{worst}_personal"
+        if personal and worst in ("pace_fast", "pace_slow")
+        else f"fix.{worst}"
+    )
+    return say(key, **fields[worst]), worst

@@ -8,6 +8,11 @@ Choices, so numbers stay comparable:
 - `words_per_minute` is `word_count / speaking_s`: a long pause to think does not make a
   speaker "slow", and summing word durations alone would overstate the rate.
 - Pace is judged only with at least `min_pace_sample_s` of speech, length on the spoken span.
+- Pace is judged against a band of words per minute: the `targets` given, else the language's
+  own band (`Lexicon.pace_wpm`; English 120-160), else, for a language without one, the
+  speaker's usual rate in that language (`baseline_wpm`, see `usual_pace`) +-20%: "fast" then
+  means faster than you usually speak. With neither, pace is "unknown". `pace_basis` ("norm",
+  "personal" or "none") and `pace_min_wpm` / `pace_max_wpm` say which band was used.
 - Fillers and hedges come from the language's `Lexicon`, with context rules (see
   `PhraseRule`): "I like Python" has no filler, "it was, like, 20 minutes" has one.
 """
@@ -15,8 +20,9 @@ Choices, so numbers stay comparable:
 from __future__ import annotations
 
 import re
+import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Literal, NamedTuple
 
 import msgspec
@@ -26,15 +32,20 @@ from server.interview.types import AnswerWord
 
 Pace = Literal["slow", "ok", "fast", "unknown"]
 Length = Literal["short", "ok", "long", "unknown"]
+PaceBasis = Literal["norm", "personal", "none"]
 
-_SENTENCE_END = frozenset(".?!")
+_SENTENCE_END = frozenset(".?!\u2026")
 _CLAUSE_END = frozenset(",;:\u2013\u2014")
 _EDGES = re.compile(r"^\W+|\W+$")
+_CLOSERS = "\"')]}\u00bb\u201d"
 _MAX_STUMBLE_WORDS = 4
 # Long enough for a stock phrase such as "at the end of the day".
 _MAX_PHRASE_WORDS = 6
 _FREQUENT_MIN = 3
 _MAX_REPEATED_PHRASES = 5
+# A personal band: within 20% of the speaker's usual rate, from at least 3 earlier answers.
+_PERSONAL_BAND = (0.8, 1.2)
+_MIN_BASELINE_ANSWERS = 3
 
 
 class Token(NamedTuple):
@@ -92,6 +103,11 @@ class DeliveryMetrics(msgspec.Struct, frozen=True, kw_only=True):
     longest_pause_s: float
     repetition_count: int
     repeated_phrases: list[RepeatedPhrase]
+    # Added with languages; the defaults are what older metrics were judged by.
+    pace_basis: PaceBasis = "norm"
+    pace_min_wpm: float = DEFAULT_TARGETS.min_wpm
+    pace_max_wpm: float = DEFAULT_TARGETS.max_wpm
+    baseline_wpm: float | None = None
 
 
 def tokenize(text: str) -> list[Token]:
@@ -130,10 +146,17 @@ def compute_metrics(
     duration_s: float,
     language: str = "en",
     long_pause_s: float = 2.5,
-    targets: DeliveryTargets = DEFAULT_TARGETS,
+    targets: DeliveryTargets | None = None,
+    baseline_wpm: float | None = None,
 ) -> DeliveryMetrics:
-    """Measure pace, fillers, hedges, pauses, repetitions and length of one answer."""
+    """Measure pace, fillers, hedges, pauses, repetitions and length of one answer.
+
+    `targets` default to `DEFAULT_TARGETS` with the language's pace band; `baseline_wpm` is
+    the speaker's usual rate in this language (`usual_pace`), used only where the language has
+    no band of its own.
+    """
     lexicon = lexicon_for(language)
+    targets, basis = _targets(targets, lexicon, baseline_wpm)
     tokens = tokenize_words(words)
     word_count = len(tokens)
     span_s = tokens[-1].end_s - tokens[0].start_s if tokens else 0.0
@@ -156,7 +179,7 @@ def compute_metrics(
         speaking_s=_round(speaking_s),
         word_count=word_count,
         words_per_minute=_round(wpm),
-        pace=_pace(wpm, speaking_s, targets),
+        pace=_pace(wpm, speaking_s, targets) if basis != "none" else "unknown",
         length=_length(span_s, word_count, targets),
         filler_count=filler_count,
         fillers_per_minute=_round(filler_count / minutes if minutes > 0 else 0.0),
@@ -171,7 +194,32 @@ def compute_metrics(
         longest_pause_s=_round(max(gaps, default=0.0)),
         repetition_count=repetition_count,
         repeated_phrases=repeated,
+        pace_basis=basis,
+        pace_min_wpm=_round(targets.min_wpm) if basis != "none" else 0.0,
+        pace_max_wpm=_round(targets.max_wpm) if basis != "none" else 0.0,
+        baseline_wpm=_round(baseline_wpm) if basis == "personal" and baseline_wpm else None,
     )
+
+
+def usual_pace(earlier: Iterable[DeliveryMetrics]) -> float | None:
+    """A speaker's usual words per minute: the median over earlier answers whose pace could be
+    judged (long enough), or None with fewer than 3 of them. Pass answers in one language."""
+    rates = [m.words_per_minute for m in earlier if m.words_per_minute > 0 and m.pace != "unknown"]
+    return statistics.median(rates) if len(rates) >= _MIN_BASELINE_ANSWERS else None
+
+
+def _targets(
+    targets: DeliveryTargets | None, lexicon: Lexicon, baseline_wpm: float | None
+) -> tuple[DeliveryTargets, PaceBasis]:
+    if targets is not None:
+        return targets, "norm"
+    if lexicon.pace_wpm is not None:
+        low, high = lexicon.pace_wpm
+        return msgspec.structs.replace(DEFAULT_TARGETS, min_wpm=low, max_wpm=high), "norm"
+    if baseline_wpm is not None and baseline_wpm > 0:
+        low, high = (baseline_wpm * share for share in _PERSONAL_BAND)
+        return msgspec.structs.replace(DEFAULT_TARGETS, min_wpm=low, max_wpm=high), "personal"
+    return DEFAULT_TARGETS, "none"
 
 
 def _count_phrases(
@@ -262,13 +310,20 @@ def _rule_applies(
         following = [t.text for t in tokens[i + n : i + n + 4]]
         if any(following[: len(p.split())] == p.split() for p in rule.not_before):
             return False
-    if rule.position == "any":
-        return True
-    if rule.position == "opener":
-        return previous is None or (previous.boundary == "." and last.boundary == ",")
+    if rule.mid_sentence and (previous is None or previous.boundary == "."):
+        return False
     at_clause_start = previous is None or previous.boundary != ""
     set_off_after = last.boundary != "" or i + n == len(tokens)
     after_filler = (i - 1) in fillers
+    match rule.position:
+        case "any":
+            return True
+        case "opener":
+            return previous is None or (previous.boundary == "." and last.boundary == ",")
+        case "before_pause":
+            return set_off_after
+        case "isolated":
+            return (at_clause_start or after_filler) and set_off_after
     before_number = rule.before_number and i + n < len(tokens) and is_number(tokens[i + n], lexicon)
     return at_clause_start or set_off_after or after_filler or before_number
 
@@ -276,7 +331,7 @@ def _rule_applies(
 def _append_token(tokens: list[Token], piece: str, start_s: float, end_s: float) -> None:
     piece = piece.replace("\u2019", "'")
     core = _EDGES.sub("", piece)
-    trailing = piece[len(piece.rstrip("".join(_SENTENCE_END | _CLAUSE_END) + "\"')]}")) :]
+    trailing = piece[len(piece.rstrip("".join(_SENTENCE_END | _CLAUSE_END) + _CLOSERS)) :]
     boundary: Literal["", ",", "."] = (
         "." if _SENTENCE_END & set(trailing) else "," if _CLAUSE_END & set(trailing) else ""
     )

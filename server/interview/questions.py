@@ -1,8 +1,12 @@
 """The question bank: our own behavioural and situational questions, shipped as package data.
 
 `data/roles.json` lists the roles (names per language); `data/questions.<lang>.json` holds one
-language's questions. A translated question keeps the English question's id. Everything is
-checked at load, so a bad data file stops start-up with one clear line.
+language's questions. English is the reference: a question id means the same question in every
+language. A translation keeps the English id and gives its own `text`; its roles, category and
+competencies come from the English question (it may repeat them, but then they must agree), and
+an id English lacks is an error. Each language's text is written for that language, not
+translated word for word. Everything is checked at load, so a bad data file stops start-up
+with one clear line. Language codes are matched on their primary subtag ("pt-BR" -> "pt").
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Literal
 import msgspec
 
 from server.errors import BadRequestError, ConfigError, NotFoundError
+from server.interview.lexicon import primary_language
 
 GENERAL_ROLE = "general"
 DEFAULT_LANGUAGE = "en"
@@ -74,11 +79,13 @@ class _RolesFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class _QuestionEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A question as written in a file; a translation may leave out what English says."""
+
     id: str
     text: str
-    roles: list[str]
-    category: Category
-    competencies: list[str]
+    roles: list[str] | None = None
+    category: Category | None = None
+    competencies: list[str] | None = None
 
 
 class _QuestionsFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -103,16 +110,17 @@ class QuestionBank:
         data = data or resources.files("server.interview") / "data"
         try:
             roles = msgspec.json.decode((data / "roles.json").read_bytes(), type=_RolesFile).roles
-            questions: list[Question] = []
+            files: dict[str, list[_QuestionEntry]] = {}
             for entry in sorted(data.iterdir(), key=lambda e: e.name):
                 match = _QUESTION_FILE.match(entry.name)
                 if match:
                     parsed = msgspec.json.decode(entry.read_bytes(), type=_QuestionsFile)
                     if parsed.language != match.group(1):
                         raise ConfigError(f"{entry.name} says its language is {parsed.language}")
-                    questions += [_question(q, parsed.language) for q in parsed.questions]
+                    files[parsed.language] = parsed.questions
         except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise ConfigError(f"question bank data is unreadable: {exc}") from None
+        questions = _questions(files)
         _check(roles, questions)
         return cls(roles, questions)
 
@@ -121,6 +129,7 @@ class QuestionBank:
 
     def roles(self, language: str = DEFAULT_LANGUAGE) -> list[Role]:
         """Every role, named in `language` where a translation exists, else in English."""
+        language = primary_language(language)
         return [
             Role(
                 id=role.id,
@@ -135,7 +144,7 @@ class QuestionBank:
 
         Raises `BadRequestError` for an unknown role or a language with no questions.
         """
-        bank = self._by_language.get(language)
+        bank = self._by_language.get(primary_language(language))
         if bank is None:
             known = ", ".join(self.languages())
             raise BadRequestError(
@@ -150,7 +159,7 @@ class QuestionBank:
         return [q for q in bank if role in q.roles or GENERAL_ROLE in q.roles]
 
     def get(self, question_id: str, language: str = DEFAULT_LANGUAGE) -> Question | None:
-        return self._by_id.get((language, question_id))
+        return self._by_id.get((primary_language(language), question_id))
 
     def pick(
         self,
@@ -177,15 +186,38 @@ class QuestionBank:
         return rng.choice(pool)
 
 
-def _question(entry: _QuestionEntry, language: str) -> Question:
-    return Question(
-        id=entry.id,
-        text=entry.text.strip(),
-        roles=list(entry.roles),
-        category=entry.category,
-        competencies=list(entry.competencies),
-        language=language,
-    )
+def _questions(files: dict[str, list[_QuestionEntry]]) -> list[Question]:
+    """Every file's questions; translations take roles, category and competencies from English."""
+    english = {entry.id: entry for entry in files.get(DEFAULT_LANGUAGE, [])}
+    questions: list[Question] = []
+    for language, entries in files.items():
+        for entry in entries:
+            reference = entry if language == DEFAULT_LANGUAGE else english.get(entry.id)
+            where = f"question {entry.id!r} ({language})"
+            if reference is None:
+                raise ConfigError(f"{where}: no English question has this id")
+            roles = reference.roles
+            category = reference.category
+            competencies = reference.competencies
+            if roles is None or category is None or competencies is None:
+                raise ConfigError(f"{where}: needs roles, category and competencies")
+            own = (entry.roles, entry.category, entry.competencies)
+            if any(
+                mine is not None and mine != theirs
+                for mine, theirs in zip(own, (roles, category, competencies), strict=True)
+            ):
+                raise ConfigError(f"{where}: roles, category or competencies differ from English")
+            questions.append(
+                Question(
+                    id=entry.id,
+                    text=entry.text.strip(),
+                    roles=list(roles),
+                    category=category,
+                    competencies=list(competencies),
+                    language=language,
+                )
+            )
+    return questions
 
 
 def _check(roles: Sequence[_RoleEntry], questions: Sequence[Question]) -> None:

@@ -6,17 +6,23 @@
   none 2, < 25% 3, < 50% 4, else 5; under 15 words 1, under 40 at most 2.
 - specificity: 1 + points for distinct numbers and names (1-2: 1, 3-4: 2, 5+: 3) + 1 when
   the speaker says what they did ("I" at least as often as "we", 2+ "I" actions).
+  In pro-drop languages the verb says who: es "decidí", pt "resolvi" count as "I" and as
+  actions, "decidimos" as "we" (see `Lexicon.first_person_verb`).
 - result: 1 + 2 for a result cue + 1 when its sentence has a number + 1 for a lesson learned.
 - delivery: 5 minus `delivery_problems` (pace, length, fillers, hedges, pauses, stumbles).
 
-Deterministic and explainable: `Evidence` records what each score rests on, so the offline
-coach can say why. `RUBRIC_VERSION` is stored with every score; change it whenever a rule, a
-threshold, a word list, the metrics or the weighting changes, so that scores from different
-versions are never compared as if alike.
+Every list, cue and ending comes from the answer's language (`metrics.language`); the
+rules are the same in every language. Deterministic and explainable: `Evidence` records what
+each score rests on, so the offline coach can say why. `RUBRIC_VERSION` is stored with every
+score; change it whenever a rule, a threshold, a word list, the metrics or the weighting
+changes, so that scores from different versions are never compared as if alike.
 """
 
 from __future__ import annotations
 
+import functools
+import re
+import unicodedata
 from collections.abc import Sequence
 
 import msgspec
@@ -25,7 +31,8 @@ from server.interview.lexicon import Lexicon, lexicon_for
 from server.interview.metrics import DeliveryMetrics, Token, is_number, tokenize
 from server.interview.types import Scores
 
-RUBRIC_VERSION = "podium-rubric-1"
+# 2: word lists and first-person rules per language (es, pt, fr, de, it); pace bands.
+RUBRIC_VERSION = "podium-rubric-2"
 
 # Overall = weighted mean of (score - 1) / 4, as 0-100. Content (what you did and what came of
 # it) is 80%, delivery 20%: interviewers judge the story more than its polish. Sum is 100.
@@ -42,9 +49,10 @@ STAR_PARTS: tuple[str, ...] = ("situation", "task", "action", "result")
 # Below these an answer is too short to be a story or to address the question.
 _MIN_STORY_WORDS = 40
 _MIN_ANSWER_WORDS = 15
-# Delivery: how far outside the targets costs a second point.
-_VERY_SLOW_WPM = 100.0
-_VERY_FAST_WPM = 185.0
+# Delivery: how far outside the pace band costs a second point, as fractions of its ends
+# (English: under 100 or over 185 words a minute for its 120-160).
+_VERY_SLOW_SHARE = 5 / 6
+_VERY_FAST_SHARE = 37 / 32
 _VERY_SHORT_S = 30.0
 _VERY_LONG_S = 180.0
 _FILLER_BANDS = (2.0, 4.0, 7.0)  # fillers per 100 words; each band crossed costs a point
@@ -115,8 +123,7 @@ def analyse(question: str, transcript: str, metrics: DeliveryMetrics) -> Assessm
     )
     question_terms, matched = _term_overlap(question, texts, lexicon)
     details = _details(tokens, lexicon)
-    i_count = sum(t in lexicon.singular_self for t in texts)
-    we_count = sum(t in lexicon.plural_self for t in texts)
+    i_count, we_count = _self_counts(texts, lexicon)
     quote, quantified = _result_sentence(tokens, lexicon)
     reflection = bool(_find_all(texts, lexicon.reflection_cues))
 
@@ -159,7 +166,9 @@ def delivery_problems(metrics: DeliveryMetrics) -> dict[str, int]:
         "fillers": sum(metrics.fillers_per_100_words > band for band in _FILLER_BANDS)
     }
     if metrics.pace in ("slow", "fast"):
-        far = not _VERY_SLOW_WPM <= metrics.words_per_minute <= _VERY_FAST_WPM
+        slowest = metrics.pace_min_wpm * _VERY_SLOW_SHARE
+        fastest = metrics.pace_max_wpm * _VERY_FAST_SHARE
+        far = not slowest <= metrics.words_per_minute <= fastest
         problems[f"pace_{metrics.pace}"] = 2 if far else 1
     if metrics.length in ("short", "long"):
         far = not _VERY_SHORT_S <= metrics.spoken_span_s <= _VERY_LONG_S
@@ -214,16 +223,46 @@ def _find_all(texts: Sequence[str], phrases: Sequence[str]) -> list[int]:
     return sorted(hits)
 
 
+def _self_counts(texts: Sequence[str], lexicon: Lexicon) -> tuple[int, int]:
+    """How often the speaker says "I" and "we": pronouns and possessives, plus verb forms that
+    carry the person (es "decidí" / "decidimos") unless a pronoun right before already counted."""
+    singular = plural = 0
+    for i, word in enumerate(texts):
+        pronoun_before = i > 0 and (
+            texts[i - 1] in lexicon.singular_self or texts[i - 1] in lexicon.plural_self
+        )
+        if word in lexicon.singular_self:
+            singular += 1
+        elif word in lexicon.plural_self:
+            plural += 1
+        elif pronoun_before:
+            continue
+        elif _matches(lexicon.first_person_verb, word, lexicon):
+            singular += 1
+        elif _matches(lexicon.plural_verb, word, lexicon):
+            plural += 1
+    return singular, plural
+
+
 def _i_actions(texts: Sequence[str], lexicon: Lexicon) -> list[int]:
-    """Indices of "I <past verb>" and "I would / I'll <verb>": what the speaker did or would do."""
+    """Indices of what the speaker did or would do: "I <past verb>", a first-person verb form
+    (es "decidí", "hablaría"), or "I would / j'ai / voy a" before a content word."""
     hits: list[int] = []
-    for i, word in enumerate(texts[:-1]):
-        after = texts[i + 1]
-        past = after in lexicon.irregular_past or (len(after) > 3 and after.endswith("ed"))
-        if word == "i" and past and after not in lexicon.not_actions:
+    for i, word in enumerate(texts):
+        if _matches(lexicon.first_person_verb, word, lexicon) and word not in lexicon.not_actions:
             hits.append(i)
             continue
-        for phrase in lexicon.conditional_self:
+        if i + 1 >= len(texts):
+            break
+        after = texts[i + 1]
+        past = after in lexicon.irregular_past or any(
+            len(after) > len(suffix) + 1 and after.endswith(suffix)
+            for suffix in lexicon.past_suffixes
+        )
+        if word in lexicon.subject_self and past and after not in lexicon.not_actions:
+            hits.append(i)
+            continue
+        for phrase in lexicon.conditional_self | lexicon.auxiliary_self:
             parts = phrase.split()
             verb_at = i + len(parts)
             if (
@@ -236,23 +275,50 @@ def _i_actions(texts: Sequence[str], lexicon: Lexicon) -> list[int]:
     return hits
 
 
+def _matches(pattern: str, word: str, lexicon: Lexicon) -> bool:
+    return (
+        bool(pattern)
+        and word not in lexicon.not_verbs
+        and _regex(pattern).fullmatch(word) is not None
+    )
+
+
+@functools.cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def _concept(word: str, lexicon: Lexicon) -> str:
     """The stem of a word, or of the first word of its group of related words."""
     groups = _RELATED_STEMS.get(lexicon.language)
     if groups is None:
-        groups = {_stem(w): _stem(group[0]) for group in lexicon.related_words for w in group}
+        groups = {
+            _stem(w, lexicon): _stem(group[0], lexicon)
+            for group in lexicon.related_words
+            for w in group
+        }
         _RELATED_STEMS[lexicon.language] = groups
-    stem = _stem(word)
+    stem = _stem(word, lexicon)
     return groups.get(stem, stem)
 
 
-def _stem(word: str) -> str:
-    """A crude suffix stripper: enough to match "conflicts" with "conflict"."""
+def _stem(word: str, lexicon: Lexicon) -> str:
+    """A crude suffix stripper: enough to match "conflicts" with "conflict", "decisiones"
+    with "decisión" (accents are dropped first)."""
     word = word.removesuffix("'s")
-    for suffix in ("isation", "ization", "ation", "ment", "ing", "ies", "ied", "ed", "es", "s"):
+    elided = next((p for p in lexicon.elided_prefixes if word.startswith(p)), "")
+    word = _without_accents(word[len(elided) :])
+    for suffix, replacement in lexicon.stem_suffixes.items():
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
-    return word.removesuffix("e") if len(word) > 4 else word
+            return word[: -len(suffix)] + replacement
+    if len(word) > 4 and word[-1] in lexicon.stem_final:
+        return word[:-1]
+    return word
+
+
+def _without_accents(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _term_overlap(
@@ -274,15 +340,22 @@ def _details(tokens: Sequence[Token], lexicon: Lexicon) -> list[str]:
     seen: dict[str, str] = {}
     for i, token in enumerate(tokens):
         sentence_start = i == 0 or tokens[i - 1].boundary == "."
+        said = token.said.strip("\"'()[],.;:!?\u00ab\u00bb\u201c\u201d\u00bf\u00a1")
+        capitalised = said[:1].isupper() if lexicon.names_capitalised else _marked_name(said)
         name = (
-            token.said.lstrip("\"'([")[:1].isupper()
+            capitalised
             and not sentence_start
             and token.text not in lexicon.singular_self
             and token.text not in lexicon.function_words
         )
         if is_number(token, lexicon) or name:
-            seen.setdefault(token.text, token.said.strip("\"'()[],.;:!?"))
+            seen.setdefault(token.text, said)
     return list(seen.values())
+
+
+def _marked_name(said: str) -> bool:
+    """A name even where every noun is capitalised: "GitHub", "SAP", "Q3"."""
+    return any(ch.isdigit() for ch in said) or sum(ch.isupper() for ch in said) >= 2
 
 
 def _result_sentence(tokens: Sequence[Token], lexicon: Lexicon) -> tuple[str | None, bool]:

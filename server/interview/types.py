@@ -70,6 +70,7 @@ class FeedbackProvider(Protocol):
     def stream(self, request: FeedbackRequest) -> AsyncIterator[FeedbackChunk | FeedbackResult]:
         """Yield `FeedbackChunk`s as text is produced, then one `FeedbackResult` last.
 
-        Raises `server.errors.FeedbackError` on failure (the caller falls back to the offline coach).
+        Raises `server.errors.FeedbackError` on failure (the caller falls back to the
+        offline coach).
         """
         ...

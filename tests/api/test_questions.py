@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
 from server.app import create_app
 from server.config import Settings
-from server.interview.questions import QuestionBank
+from server.interview.questions import Question, QuestionBank
 from server.store import Store
 from tests.store.databases import sqlite_url
 
@@ -55,6 +56,42 @@ async def test_questions_for_a_role(
     questions = response.json()["questions"]
     assert [q["id"] for q in questions] == [q.id for q in bank.questions(role, "en")]
     assert set(questions[0]) == {"id", "text", "roles", "category", "competencies", "language"}
+
+
+@pytest.mark.parametrize(("language", "expected"), [("es", "es"), ("pt", "pt"), ("pt-BR", "pt")])
+async def test_questions_in_another_language(
+    client: AsyncTestClient, bank: QuestionBank, language: str, expected: str
+) -> None:
+    response = await client.get("/api/questions", params={"role": "designer", "language": language})
+    assert response.status_code == 200
+    questions = response.json()["questions"]
+    assert {q["language"] for q in questions} == {expected}
+    # The same questions as in English, by id, each written in the language.
+    assert [q["id"] for q in questions] == [q.id for q in bank.questions("designer", "en")]
+    assert [q["text"] for q in questions] == [q.text for q in bank.questions("designer", expected)]
+
+
+@pytest.mark.parametrize("language", ["es", "pt"])
+async def test_random_question_in_another_language(
+    client: AsyncTestClient, bank: QuestionBank, language: str
+) -> None:
+    params = {"role": "data-scientist", "language": language}
+    response = await client.get("/api/questions/random", params=params, headers=ALICE)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["language"] == language
+    assert msgspec.convert(body, Question) == bank.get(body["id"], language)
+
+
+@pytest.mark.parametrize("language", ["es", "pt"])
+async def test_roles_in_another_language(
+    client: AsyncTestClient, bank: QuestionBank, language: str
+) -> None:
+    response = await client.get("/api/roles", params={"language": language})
+    assert response.status_code == 200
+    roles = response.json()["roles"]
+    assert roles == msgspec.to_builtins(bank.roles(language))
+    assert roles != msgspec.to_builtins(bank.roles("en"))
 
 
 @pytest.mark.parametrize(

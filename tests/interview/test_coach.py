@@ -161,11 +161,17 @@ async def test_missing_metrics_are_measured_from_the_text(metrics: dict[str, Any
 
 
 async def test_language_without_templates_gets_english() -> None:
+    # French has word lists but no coach wording yet: an English answer gets English prose.
     _, english = await _collect(_request(CONFLICT_Q, STAR))
-    _, portuguese = await _collect(_request(CONFLICT_Q, STAR, language="pt"))
-    assert portuguese.text == english.text
+    _, french = await _collect(_request(CONFLICT_Q, STAR, language="fr"))
+    assert french.text == english.text
 
 
-@pytest.mark.parametrize("language", ["en-GB", "pt-BR", "../../etc", ""])
+@pytest.mark.parametrize("language", ["en-GB", "fr-FR", "de", "it", "../../etc", ""])
 def test_templates_fall_back_to_english(language: str) -> None:
     assert templates(language) == EN
+
+
+@pytest.mark.parametrize(("regional", "language"), [("pt-BR", "pt"), ("es_MX", "es")])
+def test_regional_codes_get_the_language_s_templates(regional: str, language: str) -> None:
+    assert templates(regional) == templates(language) != EN

@@ -43,11 +43,20 @@ def test_bank_has_enough_questions_for_every_role(bank: QuestionBank) -> None:
     assert all(q.text.strip() and q.language == "en" for q in questions)
 
 
-def test_roles_are_named_and_described(bank: QuestionBank) -> None:
-    for role in bank.roles():
+@pytest.mark.parametrize("language", ["en", "es", "pt"])
+def test_roles_are_named_and_described(bank: QuestionBank, language: str) -> None:
+    roles = bank.roles(language)
+    assert [r.id for r in roles] == ROLES
+    for role in roles:
         assert role.name.strip() and role.description.strip()
-    # A language without translations gets the English names.
-    assert bank.roles("pt") == bank.roles("en")
+    if language != "en":
+        english = {r.id: r.description for r in bank.roles("en")}
+        assert all(r.description != english[r.id] for r in roles)
+
+
+def test_roles_in_a_language_without_translations_are_english(bank: QuestionBank) -> None:
+    assert bank.roles("fr") == bank.roles("en")
+    assert bank.roles("pt-BR") == bank.roles("pt")
 
 
 @pytest.mark.parametrize("role", ROLES[1:])
@@ -185,10 +194,13 @@ def test_another_language_is_one_more_file(tmp_path: Path) -> None:
     data = _copy_data(tmp_path)
     english = json.loads((data / "questions.en.json").read_text())
     first = english["questions"][0]
-    spanish = {"language": "es", "questions": [{**first, "text": "Cuéntame de una vez que..."}]}
-    (data / "questions.es.json").write_text(json.dumps(spanish))
+    italian = {
+        "language": "it",
+        "questions": [{**first, "text": "Raccontami di una volta in cui..."}],
+    }
+    (data / "questions.it.json").write_text(json.dumps(italian))
     bank = QuestionBank.load(data)
-    assert bank.languages() == ["en", "es"]
-    assert [q.id for q in bank.questions(None, "es")] == [first["id"]]
-    translated = bank.get(first["id"], "es")
-    assert translated is not None and translated.language == "es"
+    assert bank.languages() == ["en", "es", "it", "pt"]
+    assert [q.id for q in bank.questions(None, "it")] == [first["id"]]
+    translated = bank.get(first["id"], "it")
+    assert translated is not None and translated.language == "it"
