@@ -3,6 +3,9 @@
 Reports the median decode time of partial (final=False) and final (final=True) decodes on the
 first 1, 3, 5 and 10 s of speech, then corpus WER over the English clips for finals with the
 full 30 s window, finals with the short window, and greedy short-window partials.
+
+`--models tiny.en,base` instead compares models: short-window partials and finals on 3 s and
+8 s of speech, language given, and for a multilingual model also with the language detected.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from server.config import load_settings
 # ~12 s of continuous read speech, no leading silence.
 TIMING_CLIP = "en_ls2412_153948_0000.wav"
 TIMING_LENGTHS_S = (1, 3, 5, 10)
+COMPARED_LENGTHS_S = (3, 8)
 
 
 def _variant(
@@ -41,14 +45,40 @@ def _variant(
 
 
 def median_decode_s(
-    transcriber: WhisperTranscriber, audio: NDArray[np.float32], *, final: bool, repeats: int
+    transcriber: WhisperTranscriber,
+    audio: NDArray[np.float32],
+    *,
+    final: bool,
+    repeats: int,
+    language: str | None = "en",
 ) -> float:
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        transcriber.transcribe(audio, language="en", final=final)
+        transcriber.transcribe(audio, language=language, final=final)
         times.append(time.perf_counter() - started)
     return statistics.median(times)
+
+
+def compare_models(models: list[str], audio: NDArray[np.float32], repeats: int) -> None:
+    """Median short-window decode time per model, audio length and decode kind."""
+    lengths = "  ".join(f"partial_{s}s  final_{s}s" for s in COMPARED_LENGTHS_S)
+    print(f"model     language  {lengths}")
+    for name in models:
+        transcriber = load_transcriber(load_settings(overrides={"model": name}))
+        transcriber.warm_up()
+        languages: list[str | None] = ["en", None] if transcriber.multilingual else ["en"]
+        for language in languages:
+            cells = []
+            for seconds in COMPARED_LENGTHS_S:
+                piece = audio[: seconds * 16_000]
+                for final, width in ((False, 9), (True, 7)):
+                    cost = median_decode_s(
+                        transcriber, piece, final=final, repeats=repeats, language=language
+                    )
+                    cells.append(f"{cost:>{width}.3f}")
+            row = "  ".join(cells)
+            print(f"{name:<9} {language or 'detected':<8}  {row}")
 
 
 def corpus_wer(
@@ -73,7 +103,13 @@ def main() -> None:
     parser.add_argument("--margin-s", type=float, default=WindowPolicy().margin_s)
     parser.add_argument("--skip-timing", action="store_true")
     parser.add_argument("--skip-wer", action="store_true")
+    parser.add_argument("--models", help="compare these models (comma-separated) and stop")
     args = parser.parse_args()
+    if args.models:
+        audio = read_wav_float32(args.speech_dir / TIMING_CLIP)
+        print(f"median decode time of {args.repeats} runs (s), clip {TIMING_CLIP}")
+        compare_models(args.models.split(","), audio, args.repeats)
+        return
 
     settings = load_settings()
     transcriber = load_transcriber(settings)

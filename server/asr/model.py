@@ -13,6 +13,7 @@ from faster_whisper import WhisperModel
 from faster_whisper.utils import available_models, download_model
 from numpy.typing import NDArray
 
+from server.asr.multilingual import MULTILINGUAL_MODEL, assemble_base_model
 from server.config import Settings
 from server.errors import ModelLoadError
 
@@ -73,7 +74,10 @@ def resolve_compute_type(compute_type: str, device: str) -> str:
 def resolve_model(settings: Settings, *, allow_download: bool = True) -> ModelSpec:
     """Find the model folder for `settings.model`, downloading a named model if allowed.
 
-    Raises `ModelLoadError` with one readable line when the model cannot be found.
+    "tiny.en" is the bundled English model; "base" the multilingual one of the
+    `podium[multilingual]` extra, assembled into `settings.data_dir` on first use (it takes
+    precedence over faster-whisper's download of the same name). Raises `ModelLoadError` with one
+    readable line when the model cannot be found.
     """
     device = resolve_device(settings.device)
     compute_type = resolve_compute_type(settings.compute_type, device)
@@ -82,6 +86,9 @@ def resolve_model(settings: Settings, *, allow_download: bool = True) -> ModelSp
         raise ModelLoadError(f"no model given: use {EMBEDDED_MODEL!r}, a model folder or a name")
     if requested == EMBEDDED_MODEL and (embedded := _embedded_model_folder()) is not None:
         return ModelSpec(EMBEDDED_MODEL, embedded, device, compute_type)
+    if requested == MULTILINGUAL_MODEL:
+        location = assemble_base_model(Path(settings.data_dir))
+        return ModelSpec(MULTILINGUAL_MODEL, str(location), device, compute_type)
     folder = Path(requested).expanduser()
     if folder.is_dir() or _looks_like_path(requested):
         return ModelSpec(folder.name, _check_folder(folder), device, compute_type)
