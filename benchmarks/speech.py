@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import wave
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import msgspec
@@ -55,21 +56,18 @@ def read_wav_float32(path: Path) -> NDArray[np.float32]:
     return (samples.astype(np.float32) / 32768.0).astype(np.float32)
 
 
-def _english_normalizer():  # noqa: ANN202 - imported lazily: only scoring needs it
+@functools.cache
+def _english_normalizer() -> Callable[[str], str]:
+    # Imported lazily: only scoring needs it.
     from whisper_normalizer.english import EnglishTextNormalizer
 
-    return EnglishTextNormalizer()
-
-
-_normalize = None
+    normalizer: Callable[[str], str] = EnglishTextNormalizer()
+    return normalizer
 
 
 def normalize_english(text: str) -> str:
     """Whisper's English text normalisation (case, punctuation, spelling, numbers)."""
-    global _normalize
-    if _normalize is None:
-        _normalize = _english_normalizer()
-    return str(_normalize(text))
+    return str(_english_normalizer()(text))
 
 
 def word_error_rate(references: Sequence[str], hypotheses: Sequence[str]) -> float:

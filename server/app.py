@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -15,10 +14,13 @@ from litestar import Litestar
 from litestar.di import Provide
 from litestar.static_files import create_static_files_router
 
-from server.api import answers, health, questions, sessions
+from server.api import answers, debug, health, questions, sessions
 from server.api.deps import provide_profile_id
 from server.api.errors import EXCEPTION_HANDLERS
+from server.asr.pool import TranscriberPool, multilingual_loader
+from server.asr.scheduler import DecodeScheduler
 from server.asr.types import Transcriber
+from server.auth import access_guard
 from server.config import Settings
 from server.interview.coach import OfflineCoach
 from server.interview.gemini import GeminiFeedback
@@ -31,6 +33,9 @@ from server.session import SessionServices
 from server.store import Store
 
 log = logging.getLogger(__name__)
+
+# No request to this API has a large body: the biggest is an offer (`settings.max_offer_bytes`).
+MAX_REQUEST_BODY_BYTES = 1_000_000
 
 
 def web_dir() -> Path:
@@ -52,6 +57,7 @@ class _Resources:
     """What the lifespan opens; read by the dependency providers."""
 
     transcriber: Transcriber
+    transcribers: TranscriberPool
     store: Store
     registry: SessionRegistry
     question_bank: QuestionBank
@@ -64,7 +70,11 @@ def create_app(
     feedback: FeedbackProvider | None = None,
     store: Store | None = None,
 ) -> Litestar:
-    """Build the app. Anything not injected is created in the lifespan from `settings`."""
+    """Build the app. Anything not injected is created in the lifespan from `settings`.
+
+    With `settings.access_token` set, every `/api/` route needs it as a bearer token. No CORS
+    headers are sent: the page is served from the same origin as the API.
+    """
     opened = _Resources()
     use_host_addresses(settings.ice_host_addresses)
 
@@ -78,9 +88,13 @@ def create_app(
             opened.transcriber = loaded
         else:
             opened.transcriber = transcriber
+        opened.transcribers = TranscriberPool(
+            opened.transcriber,
+            load_multilingual=multilingual_loader(settings, settings.multilingual_model),
+        )
         opened.store = store or await Store.open(settings.resolved_database_url)
         opened.question_bank = QuestionBank.load()
-        executor = ThreadPoolExecutor(settings.decode_workers, thread_name_prefix="decode")
+        scheduler = DecodeScheduler(settings.decode_workers)
         provider = feedback or default_feedback(settings)
         practice = PracticeService(
             store=opened.store,
@@ -91,8 +105,8 @@ def create_app(
         opened.registry = SessionRegistry(
             SessionServices(
                 settings=settings,
-                transcriber=opened.transcriber,
-                executor=executor,
+                transcribers=opened.transcribers,
+                scheduler=scheduler,
                 practice=practice,
                 question_bank=opened.question_bank,
                 store=opened.store,
@@ -108,7 +122,7 @@ def create_app(
             yield
         finally:
             await opened.registry.close_all()
-            executor.shutdown(wait=True, cancel_futures=True)
+            scheduler.shutdown()
             if feedback is None and isinstance(provider, GeminiFeedback):
                 await provider.aclose()
             if store is None:
@@ -126,17 +140,24 @@ def create_app(
             *health.ROUTE_HANDLERS,
             *questions.ROUTE_HANDLERS,
             *answers.ROUTE_HANDLERS,
+            *debug.ROUTE_HANDLERS,
             create_static_files_router(path="/", directories=[web_dir()], html_mode=True),
         ],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "transcriber": provide("transcriber"),
+            "transcribers": provide("transcribers"),
             "store": provide("store"),
             "registry": provide("registry"),
             "question_bank": provide("question_bank"),
             "profile_id": Provide(provide_profile_id, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        guards=[access_guard(settings.access_token)] if settings.access_token else [],
+        request_max_body_size=max(MAX_REQUEST_BODY_BYTES, settings.max_offer_bytes),
         lifespan=[lifespan],
+        # Logging is the CLI's (`logging.basicConfig`): Litestar's default config would send
+        # records through a queue thread, and those logged at shutdown were lost on SIGTERM.
+        logging_config=None,
         debug=False,
     )

@@ -25,6 +25,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
 
     # Speech recognition.
     model: str = "tiny.en"
+    # Loaded on the first session in another language or "auto"; "" serves English only.
+    multilingual_model: str = "base"
     device: Device = "auto"
     compute_type: str = "auto"
     cpu_threads: int = 0
@@ -50,6 +52,20 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     max_sessions: int = 16
     audio_queue_frames: int = 200
 
+    # Limits (the README's "Limits" section). New sessions per client address: a token bucket.
+    session_rate_per_min: float = 120.0
+    session_burst: int = 30
+    # Data-channel messages per session: a token bucket; the rest are dropped.
+    message_rate_per_s: float = 20.0
+    message_burst: int = 40
+    # Ended utterances waiting for their final before audio is held back ("falling_behind").
+    max_pending_finals: int = 3
+    # A session with no audio above `idle_signal_dbfs` and no message but pings is closed.
+    idle_timeout_s: float = 300.0
+    idle_signal_dbfs: float = -60.0
+    # How long closing a session (or shutdown) waits for finals and for storing an answer.
+    close_grace_s: float = 15.0
+
     # Storage and feedback.
     data_dir: str = "data"
     database_url: str = ""
@@ -58,6 +74,10 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     gemini_base_url: str = ""
     gemini_timeout_s: float = 30.0
     long_pause_s: float = 2.5
+
+    # Access: with a token, every /api/ call needs `Authorization: Bearer <token>`.
+    access_token: str = ""
+    debug_stats: bool = False  # serve /api/debug/stats (leak hunting)
 
     def __post_init__(self) -> None:
         if self.vad_aggressiveness not in (0, 1, 2, 3):
@@ -68,6 +88,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
             raise ConfigError(f"port must be between 1 and 65535, not {self.port}")
         if self.decode_workers < 1:
             raise ConfigError("decode_workers must be at least 1")
+        for name in _POSITIVE_FIELDS:
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be greater than 0")
         if self.max_utterance_s < 2 or self.max_utterance_s > 30:
             raise ConfigError("max_utterance_s must be between 2 and 30 (Whisper's window is 30 s)")
 
@@ -87,7 +110,19 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
         return f"sqlite+aiosqlite:///{Path(self.data_dir).resolve() / 'podium.db'}"
 
 
-_SECRET_FIELDS = {"gemini_api_key"}
+_SECRET_FIELDS = {"gemini_api_key", "access_token"}
+_POSITIVE_FIELDS = (
+    "max_offer_bytes",
+    "max_sessions",
+    "audio_queue_frames",
+    "session_rate_per_min",
+    "session_burst",
+    "message_rate_per_s",
+    "message_burst",
+    "max_pending_finals",
+    "idle_timeout_s",
+    "close_grace_s",
+)
 _FIELDS = {name for name in Settings.__struct_fields__}
 _LIST_FIELDS = {"ice_servers", "ice_host_addresses"}
 

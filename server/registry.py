@@ -1,46 +1,62 @@
-"""The live sessions of this server: creation from an offer, lookup, and closing them all."""
+"""The live sessions of this server: admission, creation from an offer, lookup, closing them all.
+
+Every `RTCPeerConnection` is made here and tracked until it is closed, so a leak shows up in
+`open_peer_connections` (reported by `/api/health`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import secrets
+import weakref
+from dataclasses import dataclass
 from typing import Any
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 
 from server import protocol
-from server.errors import PodiumError, SignalingError
+from server.errors import SignalingError
+from server.limits import KeyedLimiter, RateLimitedError, TooManySessionsError
+from server.sdp import check_offer_sdp
 from server.session import Session, SessionServices
 
 log = logging.getLogger(__name__)
 
+# A session slot frees when someone hangs up; a few seconds is a fair first retry.
+FULL_RETRY_AFTER_S = 5.0
+MAX_DETAIL_CHARS = 200
+_RECEIVING = ("recvonly", "sendrecv")
 
-class TooManySessionsError(PodiumError):
-    code = "too_many_sessions"
-    status_code = 503
-    retryable = True
 
+@dataclass(slots=True)
+class RegistryTotals:
+    """Counts over the server's lifetime (closed sessions included)."""
 
-def check_offer_sdp(sdp: str) -> None:
-    """Reject offers we cannot serve before creating a peer connection."""
-    if not sdp.startswith("v=0"):
-        raise SignalingError("sdp is not a session description (it must start with 'v=0')")
-    if "m=audio" not in sdp:
-        raise SignalingError("the offer has no audio track: add the microphone before the offer")
-    if "m=application" not in sdp:
-        raise SignalingError(
-            "the offer has no data channel: open a data channel labelled 'events' before the offer"
-        )
+    sessions_opened: int = 0
+    utterances_started: int = 0
+    utterances_finalised: int = 0
+    peak_pending_finals: int = 0
+    decode_s: float = 0.0
+    decoded_audio_s: float = 0.0
 
 
 class SessionRegistry:
-    """Owns every `Session` and the tasks that close them."""
+    """Owns every `Session`, its peer connection, and the tasks that close them."""
 
     def __init__(self, services: SessionServices) -> None:
         self._services = services
+        settings = services.settings
         self._sessions: dict[str, Session] = {}
+        self._ending: set[Session] = set()  # out of `_sessions`, `close()` still running
+        self._opening = 0
+        self._peers: weakref.WeakSet[RTCPeerConnection] = weakref.WeakSet()
         self._closing: set[asyncio.Task[Any]] = set()
+        self._shut = False
+        self._creation_limit = KeyedLimiter(
+            rate_per_s=settings.session_rate_per_min / 60, burst=settings.session_burst
+        )
+        self._closed_totals = RegistryTotals()
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -49,29 +65,94 @@ class SessionRegistry:
     def sessions(self) -> list[Session]:
         return list(self._sessions.values())
 
-    async def create(self, offer: protocol.Offer, profile_id: str) -> tuple[Session, str]:
-        """Answer an offer: returns the new session and the answer SDP."""
-        settings = self._services.settings
-        if len(self._sessions) >= settings.max_sessions:
-            raise TooManySessionsError("the server is at its session limit; try again shortly")
-        check_offer_sdp(offer.sdp)
-        ice_servers = [RTCIceServer(urls=url) for url in settings.ice_servers]
-        peer = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers))
-        session = Session(
-            session_id=secrets.token_urlsafe(12),
-            peer=peer,
-            services=self._services,
-            language=offer.language,
-            profile_id=profile_id,
-            on_failed=self._close_soon,
+    @property
+    def open_peer_connections(self) -> int:
+        """Peer connections made here and not closed yet (sessions being opened included)."""
+        return sum(1 for peer in list(self._peers) if peer.connectionState != "closed")
+
+    @property
+    def closing_sessions(self) -> int:
+        return len(self._ending)
+
+    def totals(self) -> RegistryTotals:
+        live = [*self._sessions.values(), *self._ending]
+        closed = self._closed_totals
+        return RegistryTotals(
+            sessions_opened=closed.sessions_opened,
+            utterances_started=closed.utterances_started
+            + sum(s.counters.utterances_started for s in live),
+            utterances_finalised=closed.utterances_finalised
+            + sum(s.counters.utterances_finalised for s in live),
+            peak_pending_finals=max(
+                [closed.peak_pending_finals, *(s.counters.peak_pending_finals for s in live)]
+            ),
+            decode_s=closed.decode_s + sum(s.live.stats.decode_s for s in live),
+            decoded_audio_s=closed.decoded_audio_s
+            + sum(s.live.stats.decoded_audio_s for s in live),
         )
+
+    def admit(self, client: str) -> None:
+        """Refuse a new session early (before its offer is read): server full or client too fast."""
+        if self._shut:
+            raise TooManySessionsError("the server is shutting down", retry_after_s=30)
+        if len(self._sessions) + self._opening >= self._services.settings.max_sessions:
+            raise TooManySessionsError(
+                "the server is at its session limit; try again shortly",
+                retry_after_s=FULL_RETRY_AFTER_S,
+            )
+        wait_s = self._creation_limit.check(client, asyncio.get_running_loop().time())
+        if wait_s is not None:
+            raise RateLimitedError(
+                "too many new sessions from this address; try again shortly", retry_after_s=wait_s
+            )
+
+    async def create(self, offer: protocol.Offer, profile_id: str) -> tuple[Session, str]:
+        """Answer an offer: returns the new session and the answer SDP.
+
+        Whatever happens (a bad offer, the request cancelled), a peer connection made here is
+        either in a registered session or closed before this returns.
+        """
+        settings = self._services.settings
+        if self._shut or len(self._sessions) + self._opening >= settings.max_sessions:
+            raise TooManySessionsError(
+                "the server is at its session limit; try again shortly",
+                retry_after_s=FULL_RETRY_AFTER_S,
+            )
+        check_offer_sdp(offer.sdp)
+        # Before any peer connection: a language the server cannot serve is a clear 400.
+        transcriber = await self._services.transcribers.for_language(offer.language)
+        ice_servers = [RTCIceServer(urls=url) for url in settings.ice_servers]
+        self._opening += 1
         try:
-            await peer.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
-            await peer.setLocalDescription(await peer.createAnswer())
-        except Exception as exc:
-            await session.close()
-            raise SignalingError(f"could not use this offer: {exc}") from None
+            peer = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers))
+            self._peers.add(peer)
+            session = Session(
+                session_id=secrets.token_urlsafe(12),
+                peer=peer,
+                services=self._services,
+                transcriber=transcriber,
+                language=offer.language,
+                profile_id=profile_id,
+                request_close=self._close_soon,
+            )
+            try:
+                await peer.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
+                await peer.setLocalDescription(await peer.createAnswer())
+                check_negotiated(peer)
+            except BaseException as exc:
+                # Shielded: a cancelled request must still close what it opened.
+                await asyncio.shield(session.close())
+                if isinstance(exc, SignalingError):
+                    raise
+                if isinstance(exc, Exception):
+                    # aiortc raises all sorts (ValueError, AttributeError...) on odd SDP.
+                    detail = f"{type(exc).__name__}: {exc}"[:MAX_DETAIL_CHARS]
+                    raise SignalingError(f"could not use this offer ({detail})") from None
+                raise
+        finally:
+            self._opening -= 1
         self._sessions[session.id] = session
+        self._closed_totals.sessions_opened += 1
         log.info("session %s opened (%d active)", session.id, len(self._sessions))
         return session, peer.localDescription.sdp
 
@@ -82,7 +163,19 @@ class SessionRegistry:
         session = self._sessions.pop(session_id, None)
         if session is None:
             return False
-        await session.close()
+        self._ending.add(session)
+        try:
+            await session.close()
+        finally:
+            self._ending.discard(session)
+        closed = self._closed_totals
+        closed.utterances_started += session.counters.utterances_started
+        closed.utterances_finalised += session.counters.utterances_finalised
+        closed.decode_s += session.live.stats.decode_s
+        closed.decoded_audio_s += session.live.stats.decoded_audio_s
+        closed.peak_pending_finals = max(
+            closed.peak_pending_finals, session.counters.peak_pending_finals
+        )
         log.info("session %s closed (%d active)", session_id, len(self._sessions))
         return True
 
@@ -92,5 +185,24 @@ class SessionRegistry:
         task.add_done_callback(self._closing.discard)
 
     async def close_all(self) -> None:
+        """Shutdown: refuse new sessions, close every one (answers in progress are stored)."""
+        self._shut = True
+        count = len(self._sessions)
         await asyncio.gather(*(self.close(sid) for sid in list(self._sessions)))
         await asyncio.gather(*self._closing, return_exceptions=True)
+        log.info(
+            "closed %d session(s) at shutdown; %d peer connection(s) still open",
+            count,
+            self.open_peer_connections,
+        )
+
+
+def check_negotiated(peer: RTCPeerConnection) -> None:
+    """After the answer: we receive audio in a codec we share, and the data channel transport."""
+    receiving = ("recvonly", "sendrecv")
+    if not any(
+        t.kind == "audio" and t.currentDirection in receiving for t in peer.getTransceivers()
+    ):
+        raise SignalingError("no audio could be negotiated: offer Opus audio that we can receive")
+    if peer.sctp is None:
+        raise SignalingError("no data channel could be negotiated")

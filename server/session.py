@@ -1,7 +1,8 @@
-"""One person's live session: the peer connection, its tasks, the data channel and the answer flow.
+"""One person's live session: the peer connection, its tasks, the data channel, the audio intake.
 
-A `Session` owns every task it starts and cancels them in `close()`; closing also finalises an
-answer in progress so that a disconnect never loses it.
+A `Session` owns every task it starts and cancels them in `close()`; closing first finalises the
+open utterance and stores an answer in progress, so that a disconnect never loses them. The
+interview answers themselves are handled by `AnswerFlow`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,38 +21,29 @@ from aiortc import MediaStreamTrack, RTCDataChannel, RTCPeerConnection
 from numpy.typing import NDArray
 
 from server import protocol
+from server.answer_flow import AnswerFlow
+from server.asr.pool import TranscriberPool
+from server.asr.scheduler import DecodeScheduler
 from server.asr.types import SAMPLE_RATE_HZ, Transcriber
 from server.audio.vad import VadConfig
 from server.config import Settings
-from server.interview.practice import CompletedAnswer, PracticeService
-from server.interview.questions import GENERAL_ROLE, QuestionBank
-from server.interview.types import AnswerWord
+from server.inbound import MessageGate, Throttle
+from server.interview.practice import PracticeService
+from server.interview.questions import QuestionBank
 from server.rtc.audio_input import InputLevel, audio_chunks
 from server.store import Store
 from server.transcription import FinalUtterance, LiveTranscription
 
 log = logging.getLogger(__name__)
 
-CLOSE_GRACE_S = 15.0
 MAX_BUFFERED_MESSAGES = 512
-
-
-@dataclass(slots=True)
-class _Question:
-    question_id: str | None
-    text: str
-    role: str
-
-
-@dataclass(slots=True)
-class _AnswerInProgress:
-    start_ms: int
-    end_ms: int | None = None
-    finals: list[FinalUtterance] = field(default_factory=list)
-
-    def covers(self, final: FinalUtterance) -> bool:
-        started_before_end = self.end_ms is None or final.audio_start_ms < self.end_ms
-        return final.audio_end_ms > self.start_ms and started_before_end
+INBOX_MESSAGES = 64
+# No audio for this long while an utterance is open: the track stopped mid-speech, so the
+# utterance is finalised rather than left open.
+AUDIO_STALL_S = 2.0
+FALLING_BEHIND_REPORT_S = 5.0
+BACKLOG_RECHECK_S = 1.0
+IDLE_RECHECK_S = 1.0
 
 
 @dataclass(slots=True)
@@ -67,13 +58,22 @@ class AudioStats:
         return round(self.level.peak_dbfs, 1) if self.level.peak else None
 
 
+@dataclass(slots=True)
+class SessionCounters:
+    """What the session did, for health and the soak test."""
+
+    utterances_started: int = 0
+    utterances_finalised: int = 0
+    peak_pending_finals: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class SessionServices:
     """What a session needs from the application, shared by all sessions."""
 
     settings: Settings
-    transcriber: Transcriber
-    executor: Executor
+    transcribers: TranscriberPool
+    scheduler: DecodeScheduler
     practice: PracticeService
     question_bank: QuestionBank
     store: Store
@@ -88,48 +88,76 @@ class Session:
         session_id: str,
         peer: RTCPeerConnection,
         services: SessionServices,
+        transcriber: Transcriber,
         language: str,
         profile_id: str,
-        on_failed: Callable[[Session], None],
+        request_close: Callable[[Session], None],
     ) -> None:
         self.id = session_id
         self.peer = peer
         self.language = language
         self.profile_id = profile_id
         self.audio = AudioStats()
+        self.counters = SessionCounters()
         self._services = services
+        self.transcriber = transcriber
         settings = services.settings
         self.live = LiveTranscription(
-            transcriber=services.transcriber,
-            executor=services.executor,
+            transcriber=transcriber,
+            scheduler=services.scheduler,
             vad_config=VadConfig.from_settings(settings),
             language=None if language == "auto" else language,
             partial_interval_ms=settings.partial_interval_ms,
             emit=self.send,
             on_final=self._on_final,
         )
-        self._on_failed = on_failed
+        self.answers = AnswerFlow(
+            session_id=session_id,
+            profile_id=profile_id,
+            language=language,
+            live=self.live,
+            question_bank=services.question_bank,
+            store=services.store,
+            practice=services.practice,
+            model_name=transcriber.model_name,
+            send=self.send,
+        )
+        self._request_close = request_close
+        now = asyncio.get_running_loop().time()
+        self._gate = MessageGate(
+            rate_per_s=settings.message_rate_per_s,
+            burst=settings.message_burst,
+            max_bytes=protocol.MAX_CLIENT_MESSAGE_BYTES,
+            now=now,
+        )
+        self._falling_behind_reports = Throttle(FALLING_BEHIND_REPORT_S)
+        self._signal_floor = round(32768 * 10 ** (settings.idle_signal_dbfs / 20))
+        self._last_activity = now
         self._channel: RTCDataChannel | None = None
         self._outbox: deque[str] = deque(maxlen=MAX_BUFFERED_MESSAGES)
-        self._inbox: asyncio.Queue[str | bytes] = asyncio.Queue(maxsize=64)
+        self._inbox: asyncio.Queue[str | bytes] = asyncio.Queue(maxsize=INBOX_MESSAGES)
         self._audio_queue: asyncio.Queue[NDArray[np.int16] | None] = asyncio.Queue(
             maxsize=settings.audio_queue_frames
         )
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._question: _Question | None = None
-        self._answers: list[_AnswerInProgress] = []  # recording, or waiting for their last final
-        self._finishing: set[asyncio.Task[Any]] = set()
+        self._audio_tasks: list[asyncio.Task[Any]] = []
+        self._final_sent = asyncio.Event()
         self._closed = False
         peer.on("datachannel", self._on_datachannel)
         peer.on("track", self._on_track)
         peer.on("connectionstatechange", self._on_connection_state)
         self._spawn(self.live.run_decoder(), "decoder")
         self._spawn(self._control_loop(), "control")
+        self._spawn(self._watch_idle(), "idle-watch")
 
     # --- sending -----------------------------------------------------------------------------
 
     def send(self, message: protocol.ServerMessage) -> None:
         """Send one event to the client (buffered until the channel opens)."""
+        if isinstance(message, protocol.SpeechStarted):
+            self.counters.utterances_started += 1
+        elif isinstance(message, protocol.TranscriptFinal):
+            self.counters.utterances_finalised += 1
         text = protocol.encode_text(message)
         channel = self._channel
         if channel is None or channel.readyState != "open":
@@ -156,7 +184,7 @@ class Session:
             channel.on("open", self._on_channel_open)
 
     def _on_channel_open(self) -> None:
-        transcriber = self._services.transcriber
+        transcriber = self.transcriber
         pending = list(self._outbox)
         self._outbox.clear()
         self.send(
@@ -172,20 +200,28 @@ class Session:
                 self._channel.send(text)
 
     def _on_message(self, data: str | bytes) -> None:
-        try:
-            self._inbox.put_nowait(data)
-        except asyncio.QueueFull:
-            self._error("rate_limited", "too many messages; slow down", retryable=True)
+        # Rate and size are checked here, before anything is queued or decoded.
+        now = asyncio.get_running_loop().time()
+        accepted, error = self._gate.check(data, now)
+        if accepted:
+            try:
+                self._inbox.put_nowait(data)
+            except asyncio.QueueFull:
+                error = self._gate.refuse("rate_limited", "too many messages; slow down", now)
+        if error is not None:
+            self.send(error)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
-        if track.kind != "audio":
+        if track.kind != "audio" or self._audio_tasks:
             return
-        self._spawn(self._read_audio(track), "audio-reader")
-        self._spawn(self._transcribe_audio(), "audio-consumer")
+        self._audio_tasks = [
+            self._spawn(self._read_audio(track), "audio-reader"),
+            self._spawn(self._transcribe_audio(), "audio-consumer"),
+        ]
 
     async def _on_connection_state(self) -> None:
         if self.peer.connectionState in ("failed", "closed") and not self._closed:
-            self._on_failed(self)
+            self._request_close(self)
 
     # --- tasks -------------------------------------------------------------------------------
 
@@ -202,37 +238,111 @@ class Session:
                 "session %s: task %s failed", self.id, task.get_name(), exc_info=task.exception()
             )
 
+    def _mark_active(self) -> None:
+        self._last_activity = asyncio.get_running_loop().time()
+
     async def _read_audio(self, track: MediaStreamTrack) -> None:
         # Always drain the track (aiortc's queue is unbounded); if the transcriber side lags,
         # drop the oldest audio here, count it, and keep the backlog bounded.
         try:
             async for chunk in audio_chunks(track, level=self.audio.level):
+                if max(int(chunk.max()), -int(chunk.min())) >= self._signal_floor:
+                    self._mark_active()
                 if self._audio_queue.full():
                     dropped = self._audio_queue.get_nowait()
                     if dropped is not None:
                         self.audio.dropped_ms += len(dropped) * 1000 // SAMPLE_RATE_HZ
+                        self._report_falling_behind()
                 self._audio_queue.put_nowait(chunk)
         finally:
             with contextlib.suppress(asyncio.QueueFull):
                 self._audio_queue.put_nowait(None)
 
     async def _transcribe_audio(self) -> None:
-        while (chunk := await self._audio_queue.get()) is not None:
+        while True:
+            try:
+                async with asyncio.timeout(AUDIO_STALL_S):
+                    chunk = await self._audio_queue.get()
+            except TimeoutError:
+                self.live.end_utterance()  # no-op unless an utterance is open
+                self._note_backlog()
+                continue
+            if chunk is None:
+                break
+            await self._wait_for_decoder()
             self.live.push(chunk)
+            self._note_backlog()
         self.live.end_utterance()
         await self.live.drain()
+
+    async def _wait_for_decoder(self) -> None:
+        """Hold audio back while the decoder has `max_pending_finals` finals to do.
+
+        The bounded audio queue then drops its oldest frames (counted in `audio.dropped_ms`)
+        rather than the segmenter cutting ever more utterances: the backlog stays bounded and no
+        utterance that started loses its final.
+        """
+        limit = self._services.settings.max_pending_finals
+        if self.live.pending_finals < limit:
+            return
+        self._report_falling_behind()
+        while self.live.pending_finals >= limit:
+            self._final_sent.clear()
+            # Woken by each final; the timeout only guards against a final job that died.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._final_sent.wait(), BACKLOG_RECHECK_S)
+
+    def _note_backlog(self) -> None:
+        self.counters.peak_pending_finals = max(
+            self.counters.peak_pending_finals, self.live.pending_finals
+        )
+
+    def _report_falling_behind(self) -> None:
+        if not self._falling_behind_reports.ready(asyncio.get_running_loop().time()):
+            return
+        log.warning(
+            "session %s: transcription is falling behind (%d finals waiting, %d ms dropped)",
+            self.id,
+            self.live.pending_finals,
+            self.audio.dropped_ms,
+        )
+        self._error(
+            "falling_behind",
+            "the server cannot keep up with this audio: captions are late and some audio may be "
+            "skipped",
+            retryable=True,
+        )
+
+    async def _watch_idle(self) -> None:
+        """Close the session after `idle_timeout_s` with no audio signal and no messages."""
+        timeout_s = self._services.settings.idle_timeout_s
+        loop = asyncio.get_running_loop()
+        while True:
+            idle_s = loop.time() - self._last_activity
+            remaining_s = timeout_s - idle_s
+            if remaining_s <= 0 and not self.answers.finishing:
+                break
+            # An answer being stored and given feedback is activity too: look again later.
+            await asyncio.sleep(remaining_s if remaining_s > 0 else IDLE_RECHECK_S)
+        log.info("session %s: idle for %.0f s, closing", self.id, idle_s)
+        self._error(
+            "idle_timeout",
+            f"closed after {timeout_s:g} s without speech or messages; reconnect to go on",
+            retryable=True,
+        )
+        self._request_close(self)
 
     async def _control_loop(self) -> None:
         while True:
             data = await self._inbox.get()
-            if len(data) > protocol.MAX_CLIENT_MESSAGE_BYTES:
-                self._error("message_too_large", "message too large")
-                continue
             try:
                 message = protocol.decode_client_message(data)
             except (msgspec.DecodeError, msgspec.ValidationError) as exc:
                 self._error("bad_message", f"could not understand message: {exc}")
                 continue
+            # Pings do not count: the page sends them on its own while it is open.
+            if not isinstance(message, protocol.Ping):
+                self._mark_active()
             await self._handle(message)
 
     # --- client messages ---------------------------------------------------------------------
@@ -248,107 +358,55 @@ class Session:
                     )
                 )
             case protocol.QuestionSet():
-                await self._set_question(message)
+                await self.answers.set_question(message)
             case protocol.AnswerStart():
-                if self._recording is not None:
-                    self._error("answer_in_progress", "an answer is already being recorded")
-                    return
-                self._answers.append(_AnswerInProgress(start_ms=self.live.received_ms))
+                self.answers.start()
             case protocol.AnswerEnd():
-                if self._recording is None:
-                    self._error("no_answer", "answer.end without answer.start")
-                    return
-                self._end_answer(self._recording, self.send)
-
-    async def _set_question(self, message: protocol.QuestionSet) -> None:
-        role = message.role or GENERAL_ROLE
-        if message.question_id is not None:
-            bank_language = "en" if self.language == "auto" else self.language
-            question = self._services.question_bank.get(message.question_id, bank_language)
-            if question is None:
-                self._error("unknown_question", f"no question with id {message.question_id!r}")
-                return
-            self._question = _Question(question.id, question.text, role)
-            # So that the next random question avoids it, answered or not.
-            await self._services.store.record_question_asked(self.profile_id, self.id, question.id)
-        elif message.text and message.text.strip():
-            self._question = _Question(None, message.text.strip()[:2000], role)
-        else:
-            self._error("bad_message", "question.set needs question_id or text")
-
-    @property
-    def _recording(self) -> _AnswerInProgress | None:
-        return next((a for a in self._answers if a.end_ms is None), None)
+                self.answers.end()
 
     def _on_final(self, final: FinalUtterance) -> None:
-        for answer in self._answers:
-            if answer.covers(final):
-                answer.finals.append(final)
-
-    def _end_answer(
-        self, answer: _AnswerInProgress, emit: Callable[[protocol.ServerMessage], None]
-    ) -> None:
-        """Close the answer at the current audio position; an open utterance is finalised first."""
-        answer.end_ms = self.live.received_ms
-        self.live.end_utterance()
-        task = asyncio.create_task(
-            self._store_answer(answer, emit), name=f"session-{self.id}-answer"
-        )
-        self._finishing.add(task)
-        task.add_done_callback(self._finishing.discard)
-        task.add_done_callback(self._task_done)
-
-    async def _store_answer(
-        self, answer: _AnswerInProgress, emit: Callable[[protocol.ServerMessage], None]
-    ) -> None:
-        await self.live.drain()
-        self._answers.remove(answer)
-        end_ms = answer.end_ms if answer.end_ms is not None else self.live.received_ms
-        question = self._question or _Question(None, "", GENERAL_ROLE)
-        words = [
-            AnswerWord(
-                word=w.word,
-                start_s=max(0, w.start_ms - answer.start_ms) / 1000,
-                end_s=max(0, w.end_ms - answer.start_ms) / 1000,
-                probability=w.probability,
-            )
-            for final in answer.finals
-            for w in final.words
-        ]
-        completed = CompletedAnswer(
-            profile_id=self.profile_id,
-            session_id=self.id,
-            question_id=question.question_id,
-            question_text=question.text,
-            role=question.role,
-            language=self.language,
-            words=words,
-            transcript=" ".join(f.text for f in answer.finals if f.text),
-            duration_s=max(0, end_ms - answer.start_ms) / 1000,
-            model=self._services.transcriber.model_name,
-        )
-        await self._services.practice.complete_answer(completed, emit)
+        self.answers.on_final(final)
+        self._final_sent.set()
 
     # --- shutdown ----------------------------------------------------------------------------
 
     async def close(self) -> None:
-        """Finalise and store an answer in progress, cancel every task, close the peer."""
+        """Finalise the open utterance and store an answer in progress (both within
+        `settings.close_grace_s`), cancel every task, close the peer connection."""
         if self._closed:
             return
         self._closed = True
-        recording = self._recording
-        if recording is not None:
-            self._end_answer(recording, lambda _message: None)
-        if self._finishing:
-            _done, late = await asyncio.wait(self._finishing, timeout=CLOSE_GRACE_S)
-            if late:
-                log.error(
-                    "session %s: %d answer(s) not stored within %ss",
-                    self.id,
-                    len(late),
-                    CLOSE_GRACE_S,
-                )
-        for task in [*self._tasks, *self._finishing]:
+        await self._stop_audio_intake()
+        if self.answers.recording:
+            self.answers.end()
+        else:
+            self.live.end_utterance()
+        grace_s = self._services.settings.close_grace_s
+        finishing = self.answers.finishing
+        try:
+            async with asyncio.timeout(grace_s):
+                await self.live.drain()
+                if finishing:
+                    await asyncio.wait(finishing)
+        except TimeoutError:
+            log.error(
+                "session %s: %d final(s) and %d answer(s) not done within %ss",
+                self.id,
+                self.live.pending_finals,
+                len(finishing),
+                grace_s,
+            )
+        for task in [*self._tasks, *finishing]:
             task.cancel()
-        await asyncio.gather(*self._tasks, *self._finishing, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *finishing, return_exceptions=True)
         await self.peer.close()
+
+    async def _stop_audio_intake(self) -> None:
+        """Stop reading the track, then feed the audio already queued to the segmenter."""
+        for task in self._audio_tasks:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        while not self._audio_queue.empty():
+            chunk = self._audio_queue.get_nowait()
+            if chunk is not None:
+                self.live.push(chunk)

@@ -15,24 +15,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from server import protocol
-from server.asr.agreement import LocalAgreement
+from server.asr.agreement import LocalAgreement, overlap_length
+from server.asr.scheduler import DecodeScheduler, Priority
 from server.asr.types import SAMPLE_RATE_HZ, Transcriber, Transcript
 from server.audio.vad import Segmenter, SpeechEnd, SpeechStart, VadConfig
 
 log = logging.getLogger(__name__)
 
 Emit = Callable[[protocol.ServerMessage], None]
-PROMPT_MAX_WORDS = 40
+# How far back the end of an utterance cut at the length limit is compared with the next part.
+MAX_CARRIED_WORDS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,6 @@ class TranscriptionStats:
     decode_s: float = 0.0
     decoded_audio_s: float = 0.0
     errors: int = 0
-    last_final_wall: float = field(default=0.0)
 
 
 def _to_float32(samples: NDArray[np.int16]) -> NDArray[np.float32]:
@@ -74,7 +73,7 @@ class LiveTranscription:
         self,
         *,
         transcriber: Transcriber,
-        executor: Executor,
+        scheduler: DecodeScheduler,
         vad_config: VadConfig,
         language: str | None,
         partial_interval_ms: int,
@@ -82,7 +81,7 @@ class LiveTranscription:
         on_final: Callable[[FinalUtterance], None] | None = None,
     ) -> None:
         self._transcriber = transcriber
-        self._executor = executor
+        self._scheduler = scheduler
         self._vad_config = vad_config
         self._segmenter = Segmenter(vad_config)
         self._language = language
@@ -95,10 +94,10 @@ class LiveTranscription:
         self._partial_end_ms = 0
         self._last_caption = ""
         self._last_caption_pair = ("", "")
-        self._last_caption_pair = ("", "")
+        # Words the previous utterance (cut at the length limit) already showed past its cut.
+        self._carried: list[str] = []
         self._speculative_key: tuple[int, int, int] | None = None
         self._speculative: Transcript | None = None
-        self._context_words: list[str] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -111,6 +110,11 @@ class LiveTranscription:
     @property
     def utterance_open(self) -> bool:
         return self._segmenter.open_utterance_id is not None
+
+    @property
+    def pending_finals(self) -> int:
+        """Utterances that ended and wait for their final (the backlog when decoding lags)."""
+        return len(self._ended)
 
     def push(self, samples: NDArray[np.int16]) -> None:
         """Feed received audio (cheap: the VAD runs in microseconds per frame)."""
@@ -178,17 +182,19 @@ class LiveTranscription:
             return await self._speculate(utterance_id)
         return await self._partial(utterance_id)
 
-    async def _decode(self, audio: NDArray[np.int16], *, final: bool) -> Transcript:
-        prompt = " ".join(self._context_words) or None
-        started = time.perf_counter()
-        transcript = await asyncio.get_running_loop().run_in_executor(
-            self._executor,
+    async def _decode(
+        self, audio: NDArray[np.int16], *, final: bool, priority: Priority
+    ) -> Transcript:
+        # No prompt of earlier text: measured on tiny.en, a prompt made finals end in invented
+        # phrases ("Thank you.", loops) on the silence after speech; without it they were clean.
+        transcript = await self._scheduler.run(
             lambda: self._transcriber.transcribe(
-                _to_float32(audio), language=self._language, final=final, prompt=prompt
+                _to_float32(audio), language=self._language, final=final
             ),
+            priority,
         )
-        self.stats.decode_s += time.perf_counter() - started
-        self.stats.decoded_audio_s += len(audio) / SAMPLE_RATE_HZ
+        self.stats.decode_s += transcript.decode_s
+        self.stats.decoded_audio_s += transcript.audio_s
         return transcript
 
     def _speculation_key(self, utterance_id: int) -> tuple[int, int, int] | None:
@@ -204,7 +210,7 @@ class LiveTranscription:
         audio = self._segmenter.utterance_audio()
         audio = audio[: (key[2] - key[1]) * SAMPLE_RATE_HZ // 1000]
         try:
-            transcript = await self._decode(audio, final=True)
+            transcript = await self._decode(audio, final=True, priority=Priority.SPECULATIVE)
         except Exception:
             log.exception("speculative decode failed")
             self.stats.errors += 1
@@ -227,7 +233,7 @@ class LiveTranscription:
         audio = self._segmenter.utterance_audio()
         self._partial_end_ms = end_ms
         try:
-            transcript = await self._decode(audio, final=False)
+            transcript = await self._decode(audio, final=False, priority=Priority.PARTIAL)
         except Exception:
             log.exception("partial decode failed")
             self.stats.errors += 1
@@ -239,7 +245,7 @@ class LiveTranscription:
     def _publish_partial(
         self, utterance_id: int, transcript: Transcript, start_ms: int, samples: int
     ) -> None:
-        caption = self._agreement_for(utterance_id).update(transcript.text)
+        caption = self._agreement_for(utterance_id).update(self._new_words(transcript)[0])
         if not caption.text or (caption.text, caption.stable) == self._last_caption_pair:
             return
         self._last_caption_pair = (caption.text, caption.stable)
@@ -254,6 +260,12 @@ class LiveTranscription:
             )
         )
 
+    def _new_words(self, transcript: Transcript) -> tuple[str, int]:
+        """The hypothesis without words the previous utterance already showed, and their count."""
+        words = transcript.text.split()
+        skipped = overlap_length(self._carried, words) if self._carried else 0
+        return " ".join(words[skipped:]), skipped
+
     async def _final(self, ended: SpeechEnd) -> None:
         key = (ended.utterance_id, ended.start_ms, ended.end_ms)
         transcript: Transcript | None = None
@@ -262,7 +274,7 @@ class LiveTranscription:
             self.stats.speculative_hits += 1
         else:
             try:
-                transcript = await self._decode(ended.audio, final=True)
+                transcript = await self._decode(ended.audio, final=True, priority=Priority.FINAL)
             except Exception:
                 log.exception("final decode failed")
                 self.stats.errors += 1
@@ -274,8 +286,14 @@ class LiveTranscription:
                     )
                 )
         self.stats.final_decodes += 1
+        if self._language is None and transcript is not None and transcript.text:
+            # `auto`: keep the language detected on the first utterance with words.
+            self._language = transcript.language
         agreement = self._agreement_for(ended.utterance_id)
-        text = agreement.update(transcript.text).text if transcript else self._last_caption
+        decoded, skipped = self._new_words(transcript) if transcript else ("", 0)
+        text = agreement.update(decoded).text if transcript else self._last_caption
+        # Past a cut at the length limit, stable words may already cover audio of the next part.
+        self._carried = text.split()[-MAX_CARRIED_WORDS:] if ended.reason == "max_length" else []
         words = [
             protocol.WordTiming(
                 word=w.word.strip(),
@@ -283,7 +301,7 @@ class LiveTranscription:
                 end_ms=ended.start_ms + round(float(w.end_s) * 1000),
                 probability=round(float(w.probability), 3),
             )
-            for w in (transcript.words if transcript else [])
+            for w in (transcript.words[skipped:] if transcript else [])
         ]
         final = FinalUtterance(ended.utterance_id, text, ended.start_ms, ended.end_ms, words)
         self._agreement.reset()
@@ -291,8 +309,6 @@ class LiveTranscription:
         self._last_caption = ""
         self._last_caption_pair = ("", "")
         self._speculative_key = self._speculative = None
-        if text:
-            self._context_words = (self._context_words + text.split())[-PROMPT_MAX_WORDS:]
         self._emit(
             protocol.TranscriptFinal(
                 utterance_id=final.utterance_id,
@@ -303,6 +319,5 @@ class LiveTranscription:
                 language=transcript.language if transcript else self._language,
             )
         )
-        self.stats.last_final_wall = time.time()
         if self._on_final is not None:
             self._on_final(final)

@@ -8,7 +8,9 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from server import protocol
+from server.auth import UnauthorizedError
 from server.errors import PodiumError
+from server.limits import RetryLaterError
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +23,12 @@ def error_response(status_code: int, code: str, message: str) -> Response[bytes]
 
 
 def podium_error_handler(_: Request, exc: PodiumError) -> Response[bytes]:
-    return error_response(exc.status_code, exc.code, exc.message)
+    response = error_response(exc.status_code, exc.code, exc.message)
+    if isinstance(exc, RetryLaterError):
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+    if isinstance(exc, UnauthorizedError):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="podium"'
+    return response
 
 
 def http_error_handler(_: Request, exc: HTTPException) -> Response[bytes]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 from litestar import get
 from litestar.di import NamedDependency
 
 from server import protocol
+from server.asr.pool import TranscriberPool
 from server.asr.types import Transcriber
 from server.registry import SessionRegistry
 
@@ -19,13 +22,21 @@ class Health(msgspec.Struct):
     active_sessions: int
     dropped_audio_ms: int
     protocol_version: int = protocol.PROTOCOL_VERSION
+    open_peer_connections: int = 0
+    pending_finals: int = 0
+    decode_s: float = 0.0
+    decoded_audio_s: float = 0.0
+    speech: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 @get("/api/health")
 async def health(
-    transcriber: NamedDependency[Transcriber], registry: NamedDependency[SessionRegistry]
+    transcriber: NamedDependency[Transcriber],
+    transcribers: NamedDependency[TranscriberPool],
+    registry: NamedDependency[SessionRegistry],
 ) -> Health:
     sessions = registry.sessions
+    totals = registry.totals()
     return Health(
         status="ok",
         model=transcriber.model_name,
@@ -33,6 +44,11 @@ async def health(
         compute_type=transcriber.compute_type,
         active_sessions=len(sessions),
         dropped_audio_ms=sum(s.audio.dropped_ms for s in sessions),
+        open_peer_connections=registry.open_peer_connections,
+        pending_finals=sum(s.live.pending_finals for s in sessions),
+        decode_s=round(totals.decode_s, 3),
+        decoded_audio_s=round(totals.decoded_audio_s, 3),
+        speech=transcribers.describe(),
     )
 
 

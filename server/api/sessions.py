@@ -1,17 +1,62 @@
-"""Signaling: `POST /api/sessions` (offer -> answer) and `DELETE /api/sessions/{id}`."""
+"""Signaling: `POST /api/sessions` (offer -> answer) and `DELETE /api/sessions/{id}`.
+
+Every refusal is a 4xx JSON error and happens before a peer connection exists, except an offer
+that aiortc itself cannot use; that peer connection is closed before the 400 goes out.
+"""
 
 from __future__ import annotations
+
+import re
 
 import msgspec
 from litestar import Request, Response, delete, post
 from litestar.di import NamedDependency
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 
 from server import protocol
 from server.api.deps import validate_profile_id
 from server.config import Settings
-from server.errors import BadRequestError, NotFoundError
+from server.errors import BadRequestError, NotFoundError, SignalingError
 from server.registry import SessionRegistry
+
+_LANGUAGE = re.compile(r"^(auto|[a-z]{2,3})$")
+
+
+class OfferTooLargeError(SignalingError):
+    code = "offer_too_large"
+    status_code = 413
+
+
+def client_address(request: Request) -> str:
+    """Who is asking, for per-client limits (behind a proxy: uvicorn's --forwarded-allow-ips)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+async def read_offer(request: Request, max_bytes: int) -> protocol.Offer:
+    """The offer in the body: JSON, at most `max_bytes`, with a usable language and profile."""
+    if not _is_json(request.content_type[0].lower()):
+        raise BadRequestError("send the offer as application/json", code="bad_content_type")
+    too_large = OfferTooLargeError(f"offer larger than {max_bytes} bytes")
+    if (request.content_length or 0) > max_bytes:
+        raise too_large
+    try:
+        body = await request.body()
+    except RequestEntityTooLarge:
+        raise too_large from None
+    if len(body) > max_bytes:
+        raise too_large
+    try:
+        offer = protocol.decode_offer(body)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise SignalingError(f"malformed offer: {exc}") from None
+    if not _LANGUAGE.match(offer.language):
+        raise SignalingError("language must be 'auto' or a 2-3 letter code such as 'en'")
+    return offer
 
 
 @post("/api/sessions", status_code=201)
@@ -21,19 +66,9 @@ async def create_session(
     registry: NamedDependency[SessionRegistry],
     profile_id: NamedDependency[str],
 ) -> Response[bytes]:
-    """Answer a WebRTC offer and start a session."""
-    content_type = request.headers.get("content-type", "")
-    if "json" not in content_type:
-        raise BadRequestError("send the offer as application/json", code="bad_content_type")
-    body = await request.body()
-    if len(body) > settings.max_offer_bytes:
-        raise BadRequestError(
-            f"offer larger than {settings.max_offer_bytes} bytes", code="offer_too_large"
-        )
-    try:
-        offer = protocol.decode_offer(body)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise BadRequestError(f"malformed offer: {exc}", code="bad_offer") from None
+    """Answer a WebRTC offer and start a session (503 when full, 429 when asked too often)."""
+    registry.admit(client_address(request))
+    offer = await read_offer(request, settings.max_offer_bytes)
     owner = validate_profile_id(offer.profile_id) if offer.profile_id else profile_id
     session, sdp = await registry.create(offer, owner)
     answer = protocol.Answer(session_id=session.id, sdp=sdp)

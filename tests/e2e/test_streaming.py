@@ -15,8 +15,10 @@ from tests.e2e.conftest import clip_audio, stream_and_collect
 
 pytestmark = pytest.mark.e2e
 
-# Measured: 0.0-0.05 on these clips through Opus with tiny.en; bound leaves room for noise.
-STREAMED_WER_BOUND = 0.15
+# Measured on these three clips (about 35 words) streamed at once through Opus: 0.0-0.05 on a
+# quiet machine, up to 0.17 with the machine loaded (tiny.en then mishears a few words of the
+# Common Voice clip). A broken pipeline (lost or repeated utterances) scores far above this.
+STREAMED_WER_BOUND = 0.25
 CLIPS = ["en_librispeech_quilter.wav", "en_arctic_slt_a0009.wav", "en_cv_60683.wav"]
 
 

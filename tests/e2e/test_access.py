@@ -1,0 +1,151 @@
+"""Access end to end, in process: the access token, profiles, CORS, and what logs and answers may
+hold. A whole practice run (WebRTC answer, Gemini feedback from the fake server) goes through a
+server with a token and a Gemini key; then every response, event and log line is searched for them.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from benchmarks.fake_gemini import FakeGemini
+from benchmarks.speech import Clip, normalize_english
+from server.app import create_app, web_dir
+from server.config import Settings
+from tests.e2e.clients import TrackClient, serve_in_process
+from tests.e2e.conftest import clip_audio
+
+pytestmark = pytest.mark.e2e
+
+TOKEN = "podium-test-token-5f1c9a7e"
+GEMINI_KEY = "AIza-fake-gemini-key-93b2d1"
+SECRETS = (TOKEN, GEMINI_KEY)
+CLIP = "en_ls1988_24833_0001.wav"
+FOREIGN_ORIGIN = "https://evil.example"
+
+
+def shingles(text: str, size: int = 3) -> set[str]:
+    words = normalize_english(text).split()
+    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+async def test_token_profiles_cors_and_no_secret_or_transcript_leaks(
+    tmp_path: Path, transcriber, speech_dir: Path, english_clips: list[Clip], caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    clip = next(c for c in english_clips if c.audio == CLIP)
+    seen: list[str] = []  # every response body and header, and every event
+
+    def record(response: httpx.Response) -> httpx.Response:
+        seen.append(response.text)
+        seen.append(str(dict(response.headers)))
+        return response
+
+    with FakeGemini(api_key=GEMINI_KEY) as gemini:
+        settings = Settings(
+            data_dir=str(tmp_path),
+            ice_host_addresses=["127.0.0.1"],
+            access_token=TOKEN,
+            gemini_api_key=GEMINI_KEY,
+            gemini_base_url=gemini.base_url,
+        )
+        async with serve_in_process(create_app(settings, transcriber=transcriber)) as url:
+            auth = {"Authorization": f"Bearer {TOKEN}"}
+            async with httpx.AsyncClient(base_url=url) as http:
+                # Without the token: 401 JSON on the API, but the page itself loads.
+                for method, path in [
+                    ("GET", "/api/health"),
+                    ("POST", "/api/sessions"),
+                    ("GET", "/api/answers"),
+                    ("GET", "/api/questions/random"),
+                    ("DELETE", "/api/sessions/anything"),
+                ]:
+                    for headers in [
+                        {},
+                        {"Authorization": "Bearer wrong"},
+                        {"Authorization": TOKEN},
+                    ]:
+                        response = record(await http.request(method, path, headers=headers))
+                        assert response.status_code == 401, (method, path, headers)
+                        assert response.json()["error"]["code"] == "unauthorized"
+                        assert response.headers["www-authenticate"].startswith("Bearer")
+                page = record(await http.get("/"))
+                assert page.status_code == 200 and "<html" in page.text.lower()
+                for asset in sorted(web_dir().rglob("*.*")):
+                    relative = asset.relative_to(web_dir()).as_posix()
+                    record(await http.get(f"/{relative}"))
+                assert (await http.get("/api/health", headers=auth)).status_code == 200
+
+                # CORS is closed: no allow-origin header for a foreign page, preflight or not.
+                simple = record(
+                    await http.get("/api/health", headers={**auth, "Origin": FOREIGN_ORIGIN})
+                )
+                preflight = record(
+                    await http.options(
+                        "/api/sessions",
+                        headers={
+                            "Origin": FOREIGN_ORIGIN,
+                            "Access-Control-Request-Method": "POST",
+                            "Access-Control-Request-Headers": "authorization, content-type",
+                        },
+                    )
+                )
+                for response in (simple, preflight):
+                    assert "access-control-allow-origin" not in response.headers
+
+            # A spoken answer over WebRTC, with the token, as profile "alice".
+            client = TrackClient(url, profile_id="alice", headers=auth)
+            try:
+                await client.connect()
+                client.send({"type": "question.set", "text": "Tell me about your cat."})
+                client.send({"type": "answer.start"})
+                await client.track.play(clip_audio(speech_dir, clip))
+                await client.track.play(np.zeros(3_200, np.int16))
+                client.send({"type": "answer.end"})
+                done = await client.wait_for("feedback.done", timeout_s=60)
+            finally:
+                await client.close()
+            seen += [str(e.message) for e in client.events]
+            assert done.message["provider"] == "gemini"
+            answer_id = client.of_type("answer.saved")[0]["answer_id"]
+            transcript = client.of_type("answer.saved")[0]["transcript"]
+            assert transcript
+
+            # Answers belong to their profile: another one can neither read nor delete them.
+            async with httpx.AsyncClient(base_url=url, headers=auth) as http:
+                alice = {"X-Podium-Profile": "alice"}
+                bob = {"X-Podium-Profile": "bob"}
+                assert [
+                    a["id"] for a in record(await http.get("/api/answers", headers=alice)).json()
+                ] == [answer_id]
+                assert record(await http.get("/api/answers", headers=bob)).json() == []
+                assert (
+                    record(await http.get(f"/api/answers/{answer_id}", headers=bob)).status_code
+                    == 404
+                )
+                assert (
+                    record(await http.delete(f"/api/answers/{answer_id}", headers=bob)).status_code
+                    == 404
+                )
+                assert (
+                    record(await http.get(f"/api/answers/{answer_id}", headers=alice)).status_code
+                    == 200
+                )
+                record(await http.get("/api/export", headers=alice))
+                record(await http.get("/api/progress", headers=alice))
+                record(await http.get("/api/health", headers=alice))
+
+    assert gemini.requests, "the feedback went through the (fake) Gemini API with the key"
+    for secret in SECRETS:
+        assert not any(secret in text for text in seen), f"a response or event holds {secret!r}"
+        assert secret not in caplog.text, f"the log holds {secret!r}"
+    # Transcripts only at debug level: nothing at info or above quotes the answer.
+    info_text = "\n".join(
+        normalize_english(r.getMessage()) for r in caplog.records if r.levelno >= logging.INFO
+    )
+    quoted = [s for s in shingles(transcript) if s in info_text]
+    assert not quoted, quoted

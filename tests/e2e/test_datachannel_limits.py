@@ -1,0 +1,69 @@
+"""Abuse of the `events` data channel: bad messages get `error` events, a flood is rate limited,
+and the session and its transcript go on."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from benchmarks.client import PodiumClient
+from benchmarks.serverproc import ServerProcess
+from benchmarks.speech import Clip, word_error_rate
+from server.config import Settings
+from tests.e2e.conftest import clip_audio, stream_and_collect
+
+pytestmark = pytest.mark.e2e
+
+CLIP = "en_librispeech_quilter.wav"
+FLOOD = 600
+DEFAULTS = Settings()
+
+
+async def test_bad_messages_and_a_flood_do_not_stop_the_transcript(
+    server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
+) -> None:
+    clip = next(c for c in english_clips if c.audio == CLIP)
+    client = PodiumClient(server.url)
+    try:
+        await client.connect()
+        streaming = asyncio.create_task(stream_and_collect(client, clip_audio(speech_dir, clip)))
+        for bad in [
+            "not json",
+            b"\xff\xfe binary junk",
+            json.dumps({"type": "no.such.message"}),
+            json.dumps({"type": "question.set", "text": 5}),
+            json.dumps({"type": "question.set", "role": ["not", "a", "string"]}),
+            json.dumps([1, 2, 3]),
+        ]:
+            client.channel.send(bad)
+        client.send({"type": "question.set", "text": "x" * 20_000})
+        await client.wait_for(lambda e: e.message.get("code") == "message_too_large")
+        flood_started = time.monotonic()
+        for index in range(FLOOD):
+            client.send({"type": "ping", "t": f"flood-{index}"})
+        await client.wait_for(lambda e: e.message.get("code") == "rate_limited", timeout_s=30)
+        await streaming  # every utterance that started gets its final, during and after the flood
+        await asyncio.sleep(1.0)  # a token or more refills
+        client.send({"type": "ping", "t": "after the flood"})
+        await client.wait_for(lambda e: e.message.get("t") == "after the flood", timeout_s=10)
+        flood_s = time.monotonic() - flood_started
+    finally:
+        await client.close()
+
+    errors = client.of_type("error")
+    codes = [e["code"] for e in errors]
+    assert codes.count("bad_message") == 6, codes
+    assert codes.count("message_too_large") == 1, codes
+    limited = [e for e in errors if e["code"] == "rate_limited"]
+    assert limited and all(e["retryable"] for e in limited)
+    # At most one report a second, not one per dropped message.
+    assert len(limited) <= flood_s + 1, (len(limited), flood_s)
+    answered = [e for e in client.of_type("pong") if str(e["t"]).startswith("flood-")]
+    allowed = DEFAULTS.message_burst + DEFAULTS.message_rate_per_s * (flood_s + 1)
+    assert len(answered) <= allowed < FLOOD, (len(answered), allowed)
+    transcript = " ".join(m["text"] for m in client.of_type("transcript.final"))
+    assert word_error_rate([clip.text], [transcript]) <= 0.15, transcript

@@ -1,0 +1,101 @@
+"""Faults end to end: a client that vanishes mid-sentence, a server stopped with SIGTERM mid-answer.
+Nothing said is lost, and every peer connection is closed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from benchmarks.client import PodiumClient
+from benchmarks.serverproc import ServerProcess, start_server
+from benchmarks.speech import Clip, word_error_rate
+from tests.e2e.conftest import clip_audio
+
+pytestmark = pytest.mark.e2e
+
+CLIP = "en_librispeech_quilter.wav"  # 6 s, one long sentence
+DEBUG = {"PODIUM_DEBUG_STATS": "true"}
+
+
+def by_name(clips: list[Clip], name: str) -> Clip:
+    return next(c for c in clips if c.audio == name)
+
+
+def assert_clean_exit(process: ServerProcess, code: int) -> None:
+    log = process.log()
+    # uvicorn re-raises SIGTERM after a graceful shutdown, so -15 is a clean exit too.
+    assert code in (0, -15), f"server did not shut down in time ({code}):\n{log[-3000:]}"
+    assert "Application shutdown complete" in log
+    assert "Traceback" not in log, log[-3000:]
+
+
+@pytest.fixture(scope="module")
+def debug_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    process = start_server(tmp_path_factory.mktemp("faults"), env=DEBUG)
+    yield process
+    assert_clean_exit(process, process.stop())
+
+
+async def stats_when_idle(url: str) -> dict:
+    """The debug stats once every session has been closed (polled: closing is asynchronous)."""
+    async with httpx.AsyncClient(base_url=url) as http:
+        for _ in range(150):
+            stats = (await http.get("/api/debug/stats")).json()
+            if stats["active_sessions"] == stats["closing_sessions"] == 0:
+                return stats
+            await asyncio.sleep(0.2)
+    raise AssertionError(f"sessions still open: {stats}")
+
+
+async def test_a_client_gone_mid_sentence_still_gets_that_sentence_finalised(
+    debug_server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
+) -> None:
+    audio = clip_audio(speech_dir, by_name(english_clips, CLIP))
+    client = PodiumClient(debug_server.url)
+    try:
+        await client.connect()
+        await client.track.play(audio[: len(audio) * 2 // 3])
+        await client.wait_for("speech.started")
+    finally:
+        await client.close()  # no DELETE, no silence: the utterance is open when it goes
+    stats = await stats_when_idle(debug_server.url)
+    assert stats["utterances_started"] >= 1
+    assert stats["utterances_finalised"] == stats["utterances_started"], stats
+    assert stats["open_peer_connections"] == 0
+
+
+async def test_sigterm_mid_answer_stores_the_answer_and_closes_every_peer(
+    tmp_path: Path, speech_dir: Path, english_clips: list[Clip]
+) -> None:
+    clip = by_name(english_clips, CLIP)
+    profile = "sigterm"
+    process = start_server(tmp_path, env=DEBUG)
+    client = PodiumClient(process.url, profile_id=profile)
+    try:
+        await client.connect()
+        client.send({"type": "question.set", "text": "What did you learn last year?"})
+        client.send({"type": "answer.start"})
+        await client.track.play(clip_audio(speech_dir, clip))
+        # The answer is still being recorded, the last words may not be final: stop the server.
+        code = await asyncio.to_thread(process.stop)
+    finally:
+        await client.close()
+        process.stop()
+    assert_clean_exit(process, code)
+    assert "closed 1 session(s) at shutdown; 0 peer connection(s) still open" in process.log()
+
+    restarted = start_server(tmp_path)
+    try:
+        async with httpx.AsyncClient(
+            base_url=restarted.url, headers={"X-Podium-Profile": profile}
+        ) as http:
+            answers = (await http.get("/api/answers")).json()
+    finally:
+        restarted.stop()
+    assert len(answers) == 1
+    assert answers[0]["question_text"] == "What did you learn last year?"
+    assert word_error_rate([clip.text], [answers[0]["transcript"]]) <= 0.25, answers[0]

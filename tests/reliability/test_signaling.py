@@ -1,0 +1,160 @@
+"""Signaling refuses bad input with a 4xx JSON error and never leaks a peer connection."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from tests.reliability.conftest import AppFactory, make_offer
+
+JSON = {"content-type": "application/json"}
+
+
+def offer_body(sdp: str, **extra: object) -> bytes:
+    return json.dumps({"sdp": sdp, "type": "offer", **extra}).encode()
+
+
+async def assert_no_session_left(client: AsyncTestClient) -> None:
+    health = (await client.get("/api/health")).json()
+    assert health["active_sessions"] == 0
+    assert health["open_peer_connections"] == 0
+
+
+def assert_error(response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+
+
+def replace_lines(sdp: str, prefix: str, new: str | None) -> str:
+    lines = [new if line.startswith(prefix) else line for line in sdp.split("\r\n")]
+    return "\r\n".join(line for line in lines if line is not None)
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "code"),
+    [
+        (b"", JSON, 400, "bad_offer"),
+        (b"not json", JSON, 400, "bad_offer"),
+        (b"[1, 2]", JSON, 400, "bad_offer"),
+        (b'{"sdp": 5, "type": "offer"}', JSON, 400, "bad_offer"),
+        (b'{"sdp": "v=0", "type": "answer"}', JSON, 400, "bad_offer"),
+        (b'{"sdp": "v=0\\r\\nm=audio", "type": "offer"}', JSON, 400, "bad_offer"),
+        (offer_body("v=0", language="../../etc"), JSON, 400, "bad_offer"),
+        (offer_body("v=0", profile_id="no spaces allowed"), JSON, 400, "bad_profile"),
+        (b"x" * 70_000, JSON, 413, "offer_too_large"),
+        (offer_body("v=0"), {"content-type": "text/plain"}, 400, "bad_content_type"),
+        (
+            offer_body("v=0"),
+            {"content-type": "application/x-www-form-urlencoded"},
+            400,
+            "bad_content_type",
+        ),
+        (
+            offer_body("v=0"),
+            {"content-type": "multipart/form-data; boundary=x"},
+            400,
+            "bad_content_type",
+        ),
+        (offer_body("v=0"), {}, 400, "bad_content_type"),
+    ],
+)
+async def test_bad_bodies_are_4xx_json_errors(
+    make_client: AppFactory, body: bytes, headers: dict[str, str], status: int, code: str
+) -> None:
+    async with make_client() as client:
+        response = await client.post("/api/sessions", content=body, headers=headers)
+        assert_error(response, status, code)
+        await assert_no_session_left(client)
+
+
+@pytest.mark.parametrize(
+    ("offer", "phrase"),
+    [
+        ({"audio": None}, "no audio"),
+        ({"audio": "recvonly"}, "no audio"),
+        ({"data_channel": False}, "no data channel"),
+    ],
+)
+async def test_offers_without_audio_or_data_channel_are_refused(
+    make_client: AppFactory, offer: dict, phrase: str
+) -> None:
+    sdp = await make_offer(**offer)
+    async with make_client() as client:
+        response = await client.post("/api/sessions", content=offer_body(sdp), headers=JSON)
+        assert_error(response, 400, "bad_offer")
+        assert phrase in response.json()["error"]["message"]
+        await assert_no_session_left(client)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "new"),
+    [
+        ("a=ice-ufrag", None),  # aiortc: ValueError
+        ("a=setup", None),  # aiortc: AttributeError
+        ("a=candidate", "a=candidate:1 1 udp 1 127.0.0.1 9"),  # aiortc: AssertionError
+        ("a=rtpmap", None),  # no codec in common
+        ("m=audio", "m=audio 9 UDP/TLS/RTP/SAVPF x"),
+    ],
+)
+async def test_offers_aiortc_cannot_use_close_their_peer_connection(
+    make_client: AppFactory, good_offer: str, prefix: str, new: str | None
+) -> None:
+    """These pass the first look at the SDP, so a peer connection is made: it must be closed."""
+    async with make_client() as client:
+        body = offer_body(replace_lines(good_offer, prefix, new))
+        response = await client.post("/api/sessions", content=body, headers=JSON)
+        assert_error(response, 400, "bad_offer")
+        await assert_no_session_left(client)
+
+
+async def test_a_good_offer_opens_a_session_and_delete_closes_its_peer(
+    make_client: AppFactory, good_offer: str
+) -> None:
+    async with make_client() as client:
+        response = await client.post("/api/sessions", content=offer_body(good_offer), headers=JSON)
+        assert response.status_code == 201, response.text
+        answer = response.json()
+        assert answer["type"] == "answer" and answer["sdp"].startswith("v=0")
+        health = (await client.get("/api/health")).json()
+        assert (health["active_sessions"], health["open_peer_connections"]) == (1, 1)
+        assert (await client.delete(f"/api/sessions/{answer['session_id']}")).status_code == 204
+        await assert_no_session_left(client)
+
+
+async def test_past_max_sessions_is_503_with_retry_after(
+    make_client: AppFactory, good_offer: str
+) -> None:
+    async with make_client(max_sessions=1) as client:
+        first = await client.post("/api/sessions", content=offer_body(good_offer), headers=JSON)
+        assert first.status_code == 201
+        second = await client.post("/api/sessions", content=offer_body(good_offer), headers=JSON)
+        assert_error(second, 503, "too_many_sessions")
+        assert int(second.headers["retry-after"]) >= 1
+        health = (await client.get("/api/health")).json()
+        assert (health["active_sessions"], health["open_peer_connections"]) == (1, 1)
+        await client.delete(f"/api/sessions/{first.json()['session_id']}")
+        third = await client.post("/api/sessions", content=offer_body(good_offer), headers=JSON)
+        assert third.status_code == 201
+        await client.delete(f"/api/sessions/{third.json()['session_id']}")
+        await assert_no_session_left(client)
+
+
+async def test_session_creation_is_rate_limited_per_client(make_client: AppFactory) -> None:
+    async with make_client(session_burst=3, session_rate_per_min=6) as client:
+        statuses = []
+        for _ in range(4):
+            response = await client.post("/api/sessions", content=b"{}", headers=JSON)
+            statuses.append(response.status_code)
+        assert statuses == [400, 400, 400, 429]
+        assert_error(response, 429, "rate_limited")
+        # One token per 10 s: the client is told how long to wait.
+        assert 1 <= int(response.headers["retry-after"]) <= 10
+        # A forwarded-for header from the client itself does not buy a fresh bucket.
+        spoofed = await client.post(
+            "/api/sessions", content=b"{}", headers={**JSON, "x-forwarded-for": "10.0.0.9"}
+        )
+        assert spoofed.status_code == 429
