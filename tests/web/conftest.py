@@ -14,11 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from playwright.async_api import BrowserContext, Page, async_playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from benchmarks.speech import Clip
 from tests.e2e.conftest import clip_audio, server  # noqa: F401 - `server`: one real server per module
 
 CHROMIUM = Path("/usr/bin/chromium")
+CONNECT_TIMEOUT_MS = 20_000
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 SAMPLE_RATE_HZ = 16_000
 LEAD_S = 2.0
@@ -69,9 +71,12 @@ def speech_wav(folder: Path, speech_dir: Path, clip: Clip) -> Path:
 
 
 @asynccontextmanager
-async def browser_page(profile_dir: Path, *, mic_wav: Path | None) -> AsyncIterator[Page]:
+async def browser_page(
+    profile_dir: Path, *, mic_wav: Path | None, locale: str | None = None
+) -> AsyncIterator[Page]:
     """A fresh Chromium profile with one page. With `mic_wav` the microphone is allowed and plays
-    that file once; without it, every permission prompt is refused."""
+    that file once; without it, every permission prompt is refused. `locale` sets the browser's
+    language (navigator.language); Playwright's default is en-US."""
     if mic_wav is not None:
         mic_args = [
             "--use-fake-ui-for-media-stream",
@@ -89,12 +94,53 @@ async def browser_page(profile_dir: Path, *, mic_wav: Path | None) -> AsyncItera
             args=[*CHROMIUM_ARGS, *mic_args],
             viewport={"width": 1280, "height": 900},
             accept_downloads=True,
+            locale=locale,
         )
         try:
             page = context.pages[0] if context.pages else await context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
+            # i18n.js warns about a key no table has: a label would show as its key.
+            page.on(
+                "console",
+                lambda message: (
+                    errors.append(message.text)
+                    if message.text.startswith("podium: no text")
+                    else None
+                ),
+            )
             yield page
             assert not errors, f"uncaught errors on the page: {errors}"
         finally:
             await context.close()
+
+
+def clip_named(clips: list[Clip], name: str) -> Clip:
+    return next(clip for clip in clips if clip.audio == name)
+
+
+async def wait_state(page: Page, state: str, timeout_ms: int = CONNECT_TIMEOUT_MS) -> None:
+    """Wait for the connection state shown in the top bar (`data-state`)."""
+    await page.wait_for_selector(f'#status[data-state="{state}"]', timeout=timeout_ms)
+
+
+async def wait_js(page: Page, condition: str, timeout_ms: int = 20_000) -> None:
+    """Wait for a JS condition; on timeout, fail with what the page shows."""
+    try:
+        await page.wait_for_function(condition, timeout=timeout_ms)
+    except PlaywrightTimeoutError:
+        shown = await page.evaluate(
+            "({state: podium.connection.state, message: podium.connection.message,"
+            " pending: podium.transcript.pending, text: podium.transcript.text})"
+        )
+        pytest.fail(f"timed out waiting for {condition}; the page has {shown}")
+
+
+async def question_loaded(page: Page, timeout_ms: int = 20_000) -> None:
+    """Wait until the question card shows a question (or says there is none)."""
+    await page.wait_for_selector("#question-text:not([data-loading])", timeout=timeout_ms)
+
+
+async def open_practice(page: Page, url: str) -> None:
+    await page.goto(url)
+    await question_loaded(page)

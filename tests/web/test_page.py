@@ -9,12 +9,21 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page
-from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from benchmarks.serverproc import ServerProcess, start_server
 from benchmarks.speech import Clip, word_error_rate
-from tests.web.conftest import LEAD_S, TAIL_S, browser_page, needs_chromium, speech_wav
+from tests.web.conftest import (
+    CONNECT_TIMEOUT_MS,
+    LEAD_S,
+    TAIL_S,
+    browser_page,
+    clip_named,
+    needs_chromium,
+    open_practice,
+    speech_wav,
+    wait_js,
+    wait_state,
+)
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -22,36 +31,8 @@ pytestmark = [pytest.mark.browser, needs_chromium]
 WER_BOUND = 0.25
 ANSWER_CLIP = "en_ls2412_153948_0000.wav"  # 12 s read speech, two sentences
 LONG_CLIP = "en_ljspeech_lj001_0001-0005.wav"  # 35 s: still speaking when the server stops
-CONNECT_TIMEOUT_MS = 20_000
 FEEDBACK_TIMEOUT_MS = 60_000
 DIMENSIONS = {"structure", "relevance", "specificity", "result", "delivery"}
-
-
-def clip_named(clips: list[Clip], name: str) -> Clip:
-    return next(clip for clip in clips if clip.audio == name)
-
-
-async def wait_state(page: Page, state: str, timeout_ms: int = CONNECT_TIMEOUT_MS) -> None:
-    await page.wait_for_selector(f'#status[data-state="{state}"]', timeout=timeout_ms)
-
-
-async def wait_js(page: Page, condition: str, timeout_ms: int = 20_000) -> None:
-    """Wait for a JS condition; on timeout, fail with what the page shows."""
-    try:
-        await page.wait_for_function(condition, timeout=timeout_ms)
-    except PlaywrightTimeoutError:
-        shown = await page.evaluate(
-            "({state: podium.connection.state, message: podium.connection.message,"
-            " pending: podium.transcript.pending, text: podium.transcript.text})"
-        )
-        pytest.fail(f"timed out waiting for {condition}; the page has {shown}")
-
-
-async def open_practice(page: Page, url: str) -> None:
-    await page.goto(url)
-    await page.wait_for_function(
-        "document.querySelector('#question-text').textContent !== 'Loading a question…'"
-    )
 
 
 async def test_answer_gets_captions_feedback_scores_and_history(
@@ -107,7 +88,17 @@ async def test_answer_gets_captions_feedback_scores_and_history(
         assert 0 <= scores.pop("overall") <= 100
         assert all(1 <= value <= 5 for value in scores.values()), scores
         pace = await page.inner_text('#metrics [data-metric="pace"] .metric-value')
-        assert int(re.match(r"\d+", pace).group()) > 0, pace
+        wpm = re.match(r"\d+", pace)
+        assert wpm is not None and int(wpm.group()) > 0, pace
+        # The pace band is the one the server judged by (English has a norm), not a fixed one.
+        stored = await page.evaluate(
+            "fetch('/api/answers?limit=1', {headers: {'X-Podium-Profile':"
+            " document.querySelector('#profile-id').textContent}}).then((r) => r.json())"
+        )
+        metrics = stored[0]["metrics"]
+        assert metrics["pace_basis"] == "norm", metrics
+        band = f"{round(metrics['pace_min_wpm'])}–{round(metrics['pace_max_wpm'])}"
+        assert band in await page.inner_text('#metrics [data-metric="pace"] .metric-detail')
 
         await page.click("#latency-toggle")
         latency = await page.evaluate("podium.latency.summary()")

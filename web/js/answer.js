@@ -4,6 +4,7 @@
 // Events: "saved" (an answer was stored: the history is out of date), "problem" (a message).
 
 import { State } from "./connection.js";
+import { i18n, msg, show, t } from "./i18n.js";
 import { clock, renderMetrics, renderScores } from "./results.js";
 
 const Phase = Object.freeze({
@@ -25,6 +26,8 @@ export class AnswerFlow extends EventTarget {
   #picker;
   #captions;
   #answerId = null;
+  #fallback = false; // the feedback provider failed and the fallback writes it
+  #shown = { text: "", metrics: null, scores: null, provider: null }; // re-rendered in a new language
   #startedAt = 0;
   #timer = 0;
   #saveTimer = 0;
@@ -46,6 +49,7 @@ export class AnswerFlow extends EventTarget {
     connection.addEventListener("lost", () => this.#onLost());
     connection.addEventListener("state", ({ detail }) => this.#onState(detail.state));
     picker.addEventListener("change", () => this.#sendQuestion());
+    i18n.addEventListener("change", () => this.#relabel());
   }
 
   /** Start an answer, or end the one being recorded. */
@@ -72,17 +76,16 @@ export class AnswerFlow extends EventTarget {
     this.#startedAt = performance.now();
     this.#timer = setInterval(() => this.#tick(), 250);
     this.#tick();
-    this.#setPhase(Phase.RECORDING, "Recording your answer. Press again when you are done.");
+    this.#setPhase(Phase.RECORDING, msg("answer.recording"));
   }
 
   #end() {
     clearInterval(this.#timer);
     this.#connection.send({ type: "answer.end" });
-    this.#setPhase(Phase.FINISHING, "Finishing the transcript of your last words…");
+    this.#setPhase(Phase.FINISHING, msg("answer.finishing"));
     this.#saveTimer = setTimeout(() => {
       if (this.phase !== Phase.FINISHING) return;
-      this.#setPhase(Phase.IDLE, "The server did not confirm that it saved this answer. " +
-        "Check History, or answer again.");
+      this.#setPhase(Phase.IDLE, msg("answer.notSaved"));
     }, SAVE_TIMEOUT_MS);
   }
 
@@ -101,14 +104,15 @@ export class AnswerFlow extends EventTarget {
         if (this.phase !== Phase.FINISHING) return;
         clearTimeout(this.#saveTimer);
         this.#answerId = message.answer_id;
+        this.#fallback = false;
+        Object.assign(this.#shown, { metrics: message.metrics, scores: null, provider: null });
         results.hidden = false;
         provider.textContent = "";
-        feedback.replaceChildren();
-        feedback.dataset.chunks = "0";
+        this.#clearFeedback();
         feedback.setAttribute("aria-busy", "true");
         scores.replaceChildren();
         renderMetrics(metrics, message.metrics);
-        this.#setPhase(Phase.FEEDBACK, "Saved. Writing feedback…");
+        this.#setPhase(Phase.FEEDBACK, msg("answer.saved"));
         this.dispatchEvent(new CustomEvent("saved", { detail: message.answer_id }));
         break;
       case "feedback.delta":
@@ -118,11 +122,13 @@ export class AnswerFlow extends EventTarget {
         break;
       case "feedback.done":
         if (message.answer_id !== this.#answerId) return;
+        // The whole text: whatever the deltas made of it, this is the feedback.
         if (feedback.textContent !== message.text) feedback.textContent = message.text;
         feedback.removeAttribute("aria-busy");
-        provider.textContent = message.provider === "offline" ? "offline coach" : message.model;
-        renderScores(scores, message.scores, message.overall);
-        this.#setPhase(Phase.IDLE, "Feedback ready. Start another answer when you like.");
+        this.#shown.provider = message.provider === "offline" ? null : message.model;
+        this.#shown.scores = message;
+        this.#relabel();
+        this.#setPhase(Phase.IDLE, msg(this.#fallback ? "answer.readyFallback" : "answer.ready"));
         this.dispatchEvent(new CustomEvent("saved", { detail: message.answer_id }));
         break;
       case "error":
@@ -132,24 +138,48 @@ export class AnswerFlow extends EventTarget {
   }
 
   #onError(error) {
+    if (error.code === "idle_timeout") return; // the connection reports it
     if (error.code === "feedback_failed") {
-      // The server falls back to the offline coach by itself; say why the text changes voice.
-      this.#ui.provider.textContent = "offline coach";
-      this.#setPhase(this.phase, `The feedback service failed (${error.message}); ` +
-        "the offline coach writes it instead.");
+      if (this.phase !== Phase.FEEDBACK) return;
+      if (this.#fallback) {
+        // The fallback failed too: no feedback.done comes. The answer itself is stored.
+        this.#ui.feedback.removeAttribute("aria-busy");
+        this.#setPhase(Phase.IDLE, msg("answer.noFeedback", { detail: error.message }));
+        return;
+      }
+      // The server falls back to the offline coach by itself and streams its feedback from
+      // the start: what came so far is dropped, so the two never run into one another.
+      this.#fallback = true;
+      this.#clearFeedback();
+      this.#shown.provider = null;
+      this.#relabel();
+      this.#setPhase(this.phase, msg("answer.fallback", { detail: error.message }));
       return;
     }
     this.dispatchEvent(new CustomEvent("problem", { detail: error.message }));
   }
 
+  #clearFeedback() {
+    this.#ui.feedback.replaceChildren();
+    this.#ui.feedback.dataset.chunks = "0";
+  }
+
+  // Results shown in the interface language: rendered again when it changes.
+  #relabel() {
+    const { provider, scores, metrics } = this.#ui;
+    const shown = this.#shown;
+    if (shown.metrics) renderMetrics(metrics, shown.metrics);
+    if (shown.scores) renderScores(scores, shown.scores.scores, shown.scores.overall);
+    provider.textContent = shown.provider ?? (shown.scores || this.#fallback ? t("answer.offlineCoach") : "");
+    this.#render();
+  }
+
   #onLost() {
     if (this.phase === Phase.RECORDING) {
       clearInterval(this.#timer);
-      this.#setPhase(Phase.IDLE, "The connection dropped during your answer. The captions so far " +
-        "are kept below; the server keeps what it received up to the drop.");
+      this.#setPhase(Phase.IDLE, msg("answer.droppedRecording"));
     } else if (this.phase === Phase.FINISHING || this.phase === Phase.FEEDBACK) {
-      this.#setPhase(Phase.IDLE, "The connection dropped before the feedback was complete. " +
-        "If the answer was saved, it is in History.");
+      this.#setPhase(Phase.IDLE, msg("answer.droppedFeedback"));
     }
   }
 
@@ -157,10 +187,9 @@ export class AnswerFlow extends EventTarget {
     const busy = state === State.ASKING_MIC || state === State.CONNECTING ||
       state === State.RECONNECTING;
     this.#ui.mic.disabled = busy && this.phase !== Phase.RECORDING;
-    if (state === State.IDLE && this.phase === Phase.RECORDING) {
+    if (this.phase === Phase.RECORDING && (state === State.IDLE || state === State.ENDED)) {
       clearInterval(this.#timer);
-      this.#setPhase(Phase.IDLE, "You ended the session during the answer; the server saves " +
-        "what it received, and it shows up in History.");
+      this.#setPhase(Phase.IDLE, msg(state === State.IDLE ? "answer.endedByYou" : "answer.endedIdle"));
     }
     this.#render();
   }
@@ -171,17 +200,18 @@ export class AnswerFlow extends EventTarget {
 
   #setPhase(phase, message) {
     this.phase = phase;
-    this.#ui.state.textContent = message;
+    this.#shown.text = message;
     this.#render();
   }
 
   #render() {
-    const { mic, label } = this.#ui;
+    const { mic, label, state } = this.#ui;
+    state.textContent = show(this.#shown.text);
     const recording = this.phase === Phase.RECORDING;
     mic.setAttribute("aria-pressed", String(recording));
     mic.dataset.phase = this.phase;
     this.#picker.lockQuestion(recording || this.phase === Phase.STARTING);
-    label.textContent = recording ? "End answer"
-      : this.phase === Phase.STARTING ? "Connecting…" : "Start answer";
+    label.textContent = t(recording ? "answer.end"
+      : this.phase === Phase.STARTING ? "answer.connecting" : "answer.start");
   }
 }

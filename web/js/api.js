@@ -1,6 +1,9 @@
-// The HTTP API: every request carries the profile id; every failure becomes an ApiError
-// with the server's own message when it sent one ({"error": {"code", "message"}}).
+// The HTTP API: every request carries the profile id (and the access token, when the server wants
+// one); every failure becomes an ApiError with the server's own message when it sent one
+// ({"error": {"code", "message"}}).
 
+import { accessToken, askForToken, forgetToken } from "./auth.js";
+import { t } from "./i18n.js";
 import { load, save } from "./prefs.js";
 
 const PROFILE_KEY = "profile";
@@ -39,43 +42,64 @@ export function profileId() {
   return id;
 }
 
-/** Call the API; resolves to the parsed JSON body (null for 204), raises ApiError. */
-export async function api(path, { method = "GET", body, keepalive = false } = {}) {
-  const headers = { "X-Podium-Profile": profileId() };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  let response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers,
-      keepalive,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (err) {
-    throw new ApiError(`Cannot reach the server at ${location.host} (${err.message}).`);
-  }
-  if (!response.ok) {
-    let error = { code: `http_${response.status}`, message: response.statusText };
+/**
+ * Send a request to the API with the profile id and, when one was entered, the access token.
+ * A 401 `unauthorized` forgets the token, asks for one and sends the request again (unless
+ * `ask` is false: a request sent as the page closes cannot ask). Resolves to the Response of
+ * any other outcome; raises ApiError when the server cannot be reached.
+ */
+async function send(path, { method = "GET", body, keepalive = false, ask = !keepalive } = {}) {
+  for (;;) {
+    const headers = { "X-Podium-Profile": profileId() };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const token = accessToken();
+    // In a header only: a token in a URL would end up in logs and the browser history.
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let response;
     try {
-      error = (await response.json()).error ?? error;
-    } catch {
-      // Not our JSON error body (a proxy page, say): keep the status text.
+      response = await fetch(path, {
+        method,
+        headers,
+        keepalive,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new ApiError(t("api.unreachable", { host: location.host, detail: err.message }));
     }
-    throw new ApiError(error.message || `HTTP ${response.status}`, {
-      status: response.status,
-      code: error.code,
-    });
+    if (response.status !== 401) return response;
+    const error = await errorOf(response);
+    if (error.code !== "unauthorized" || !ask) throw error;
+    forgetToken(token);
+    // Someone entered a new token while this request was out: just use it.
+    if (accessToken() === null) await askForToken({ rejected: token !== null });
   }
+}
+
+/** The ApiError of a failed response, with the server's own message when it sent one. */
+async function errorOf(response) {
+  let error = { code: `http_${response.status}`, message: response.statusText };
+  try {
+    error = (await response.json()).error ?? error;
+  } catch {
+    // Not our JSON error body (a proxy page, say): keep the status text.
+  }
+  return new ApiError(error.message || `HTTP ${response.status}`, {
+    status: response.status,
+    code: error.code,
+  });
+}
+
+/** Call the API; resolves to the parsed JSON body (null for 204), raises ApiError. */
+export async function api(path, options = {}) {
+  const response = await send(path, options);
+  if (!response.ok) throw await errorOf(response);
   return response.status === 204 ? null : response.json();
 }
 
-/** Fetch a file from the API and hand it to the browser as a download. */
+/** Fetch a file from the API (with the token, so never as a plain link) and save it. */
 export async function downloadFrom(path, filename) {
-  const response = await fetch(path, { headers: { "X-Podium-Profile": profileId() } });
-  if (!response.ok) {
-    const { status } = response;
-    throw new ApiError(`Download failed (HTTP ${status}).`, { status, code: `http_${status}` });
-  }
+  const response = await send(path);
+  if (!response.ok) throw await errorOf(response);
   saveBlob(await response.blob(), filename);
 }
 

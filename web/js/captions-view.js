@@ -2,6 +2,7 @@
 
 import { saveBlob } from "./api.js";
 import { State } from "./connection.js";
+import { i18n, t } from "./i18n.js";
 
 const COPIED_FOR_MS = 2500;
 
@@ -26,6 +27,7 @@ export class CaptionsScreen {
     ui.download.addEventListener("click", () => this.#download());
     ui.clear.addEventListener("click", () => transcript.clear());
     connection.addEventListener("state", ({ detail }) => this.#render(detail.state));
+    i18n.addEventListener("change", () => this.#render(connection.state));
     this.#render(connection.state);
   }
 
@@ -38,11 +40,11 @@ export class CaptionsScreen {
     const text = this.#transcript.text;
     try {
       await navigator.clipboard.writeText(text);
-      this.#say(text ? "Copied." : "Nothing to copy yet.");
+      this.#say(t(text ? "captions.copied" : "captions.nothingToCopy"));
     } catch {
       // No clipboard permission (or an insecure page): select the text for Ctrl+C instead.
       getSelection().selectAllChildren(this.#ui.captions);
-      this.#say("Selected: press Ctrl+C (⌘C) to copy.");
+      this.#say(t("captions.selected"));
     }
   }
 
@@ -62,7 +64,8 @@ export class CaptionsScreen {
     const { listen } = this.#ui;
     const busy = state === State.ASKING_MIC || state === State.CONNECTING;
     listen.disabled = busy;
-    listen.textContent = busy ? "Connecting…" : this.#connection.active ? "Stop listening" : "Start listening";
+    listen.textContent = t(busy ? "captions.connecting"
+      : this.#connection.active ? "captions.stop" : "captions.start");
     listen.setAttribute("aria-pressed", String(this.#connection.active));
   }
 }

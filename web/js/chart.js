@@ -1,5 +1,7 @@
 // A small SVG line chart of one rubric dimension over time, with the progress rule's means.
 
+import { formatDate, t } from "./i18n.js";
+
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 320;
 const HEIGHT = 150;
@@ -12,8 +14,7 @@ function svg(tag, attributes = {}, text) {
   return node;
 }
 
-const shortDate = (iso) =>
-  new Date(iso).toLocaleDateString(undefined, { day: "numeric", month: "short" });
+const shortDate = (iso) => formatDate(iso, { day: "numeric", month: "short" });
 
 /**
  * `points`: [{date, value}] oldest first. `scale`: {min, max, ticks}. `means`: the progress
@@ -32,7 +33,7 @@ export function lineChart({ id, title, points, scale, means }) {
   const values = points.map((p) => p.value).join(", ");
   root.append(
     svg("title", { id: `${id}-title` }, title),
-    svg("desc", { id: `${id}-desc` }, points.length ? `Scores oldest first: ${values}.` : "No scores yet."),
+    svg("desc", { id: `${id}-desc` }, points.length ? t("chart.scores", { values }) : t("chart.empty")),
   );
   for (const tick of scale.ticks) {
     root.append(

@@ -1,10 +1,13 @@
 // One live session with the server: the microphone, the WebRTC call, the `events` data channel,
 // and reconnection after a loss. Every state change is reported with a message for people.
 //
-// Events: "state" {state, message}, "message" {message, generation, receivedAt, audioOrigin},
-// "mic" (the MediaStream, once opened), "lost" (the message; fired before reconnecting).
+// Events: "state" {state, message, code}, "message" {message, generation, receivedAt,
+// audioOrigin}, "mic" (the MediaStream, once opened), "lost" (fired before reconnecting).
+// A state's `message` is an i18n message (see i18n.js `show`); `code` is the server's error code
+// of a failure, when it gave one.
 
 import { api, ApiError, profileId } from "./api.js";
+import { msg, show } from "./i18n.js";
 
 export const State = Object.freeze({
   IDLE: "idle",
@@ -14,6 +17,7 @@ export const State = Object.freeze({
   CONNECTED: "connected",
   RECONNECTING: "reconnecting",
   FAILED: "failed",
+  ENDED: "ended", // the server closed an idle session; the next start() reconnects
 });
 
 // Chrome's automatic gain control clipped test speech; the recogniser wants the plain signal.
@@ -45,29 +49,36 @@ function gatheringComplete(peer, capMs) {
   });
 }
 
-/** What to tell a person whose microphone could not be opened. */
+/** What to tell a person whose microphone could not be opened (an i18n message). */
 export function micHelp(err) {
   switch (err?.name) {
     case "NotAllowedError":
     case "SecurityError":
-      return "Microphone access was refused. To allow it, click the icon at the left of the " +
-        "address bar (a lock, or a crossed-out microphone), set Microphone to Allow, then press " +
-        "Try again. If you refused it in the system settings, allow the browser there too.";
+      return msg("mic.refused");
     case "NotFoundError":
     case "OverconstrainedError":
-      return "No microphone was found. Plug one in or choose one in your system's sound " +
-        "settings, then press Try again.";
+      return msg("mic.missing");
     case "NotReadableError":
-      return "The microphone could not be started: another application may be using it. " +
-        "Close that application, then press Try again.";
+      return msg("mic.busy");
     default:
-      return `The microphone could not be opened (${err?.name ?? "error"}: ${err?.message ?? err}).`;
+      return msg("mic.failed", { name: err?.name ?? "error", detail: err?.message ?? String(err) });
   }
 }
 
+// An Error whose text is an i18n message, shown in the language current when it is shown.
+class PageError extends Error {
+  constructor(message) {
+    super(show(message));
+    this.text = message;
+  }
+}
+
+const textOf = (err) => err?.text ?? err?.message ?? String(err);
+
 export class Connection extends EventTarget {
   state = State.IDLE;
-  message = "";
+  text = ""; // the state's message (i18n message or the server's own words)
+  code = null; // the server's error code of the last failure, if any
   sessionId = null;
   ready = null; // the session.ready message of the current session
   generation = 0; // one per session: events of an old session are never mixed in
@@ -86,6 +97,11 @@ export class Connection extends EventTarget {
 
   get active() {
     return this.#wanted;
+  }
+
+  /** The state's message as text, in the current language. */
+  get message() {
+    return show(this.text);
   }
 
   /** Open the microphone and a session; resolves true once connected. */
@@ -124,7 +140,7 @@ export class Connection extends EventTarget {
     if (this.state === State.RECONNECTING) return false; // the reconnect loop is on it
     this.#wanted = true;
     if (!(await this.#openMic())) return false;
-    this.#setState(State.CONNECTING, "Setting up the audio call with the server…");
+    this.#setState(State.CONNECTING, msg("connection.connecting"));
     try {
       await this.#openSession();
       return true;
@@ -138,11 +154,10 @@ export class Connection extends EventTarget {
     if (this.stream?.getAudioTracks().some((t) => t.readyState === "live")) return true;
     if (!navigator.mediaDevices?.getUserMedia) {
       this.#wanted = false;
-      this.#setState(State.MIC_REFUSED, "This browser only lets pages use the microphone over " +
-        "https or on localhost. Open Podium at such an address.");
+      this.#setState(State.MIC_REFUSED, msg("mic.insecure"));
       return false;
     }
-    this.#setState(State.ASKING_MIC, "Your browser is asking whether Podium may use the microphone.");
+    this.#setState(State.ASKING_MIC, msg("mic.asking"));
     try {
       // Asked before the RTCPeerConnection exists: with the permission granted, the browser
       // offers plain host addresses instead of mDNS .local names the server cannot resolve.
@@ -154,7 +169,7 @@ export class Connection extends EventTarget {
     }
     for (const track of this.stream.getAudioTracks()) {
       track.addEventListener("ended", () => {
-        if (this.#wanted) this.#fail(new Error("The microphone stopped (unplugged or switched off)."));
+        if (this.#wanted) this.#fail(new PageError(msg("mic.stopped")));
       });
     }
     this.dispatchEvent(new CustomEvent("mic", { detail: this.stream }));
@@ -175,7 +190,7 @@ export class Connection extends EventTarget {
     });
     ready.catch(() => {}); // a loss before anyone awaits it is reported by the await below
     channel.onmessage = (event) => this.#onMessage(generation, event.data);
-    channel.onclose = () => this.#lost(generation, "The server closed the connection.");
+    channel.onclose = () => this.#lost(generation, msg("lost.closed"));
     peer.onconnectionstatechange = () => this.#onPeerState(generation, peer);
     try {
       await peer.setLocalDescription(await peer.createOffer());
@@ -196,9 +211,8 @@ export class Connection extends EventTarget {
       this.sessionId = answer.session_id;
       await peer.setRemoteDescription({ type: "answer", sdp: answer.sdp });
       const waiter = this.#waiter;
-      const timer = setTimeout(() => waiter.reject(new Error("The server answered, but the call " +
-        `did not connect within ${READY_TIMEOUT_MS / 1000} s (is WebRTC blocked on this network?).`)),
-        READY_TIMEOUT_MS);
+      const timer = setTimeout(() => waiter.reject(new PageError(
+        msg("connection.noCall", { seconds: READY_TIMEOUT_MS / 1000 }))), READY_TIMEOUT_MS);
       try {
         this.ready = await ready;
       } finally {
@@ -212,7 +226,7 @@ export class Connection extends EventTarget {
     // Browsers without connectionState: audio has surely flowed since the channel opened.
     this.audioOrigin ??= performance.now();
     const { model, device } = this.ready;
-    this.#setState(State.CONNECTED, `Connected: ${model} on ${device}.`);
+    this.#setState(State.CONNECTED, msg("connection.connected", { model, device }));
     this.#startPings(generation);
   }
 
@@ -223,9 +237,9 @@ export class Connection extends EventTarget {
     if (state === "connected") {
       this.audioOrigin ??= performance.now();
     } else if (state === "failed") {
-      this.#lost(generation, "The audio call failed.");
+      this.#lost(generation, msg("lost.failed"));
     } else if (state === "disconnected") {
-      this.#graceTimer = setTimeout(() => this.#lost(generation, "The audio call was interrupted."),
+      this.#graceTimer = setTimeout(() => this.#lost(generation, msg("lost.interrupted")),
         DISCONNECTED_GRACE_MS);
     }
   }
@@ -241,6 +255,7 @@ export class Connection extends EventTarget {
     }
     if (message.type === "session.ready") this.#waiter?.resolve(message);
     if (message.type === "pong") this.#lastPong = receivedAt;
+    if (message.type === "error" && message.code === "idle_timeout") this.#endIdle();
     this.dispatchEvent(new CustomEvent("message", {
       detail: { message, generation, receivedAt, audioOrigin: this.audioOrigin },
     }));
@@ -250,7 +265,7 @@ export class Connection extends EventTarget {
     this.#lastPong = performance.now();
     const ping = () => {
       if (performance.now() - this.#lastPong > PONG_TIMEOUT_MS) {
-        this.#lost(generation, "The server stopped answering.");
+        this.#lost(generation, msg("lost.silent"));
       } else {
         this.send({ type: "ping", t: performance.now() });
       }
@@ -263,7 +278,7 @@ export class Connection extends EventTarget {
     if (generation !== this.generation || !this.#wanted) return;
     if (this.#waiter) {
       // Still connecting: the opening path reports the failure.
-      this.#waiter.reject(new Error(reason));
+      this.#waiter.reject(new PageError(reason));
       return;
     }
     this.#teardown();
@@ -272,10 +287,10 @@ export class Connection extends EventTarget {
   }
 
   async #reconnect(reason) {
-    let lastError = new Error(reason);
+    let lastError = new PageError(reason);
     for (const [index, delay] of RECONNECT_DELAYS_MS.entries()) {
-      this.#setState(State.RECONNECTING,
-        `${reason} Reconnecting (attempt ${index + 1} of ${RECONNECT_DELAYS_MS.length})…`);
+      this.#setState(State.RECONNECTING, msg("connection.reconnecting",
+        { reason, attempt: index + 1, attempts: RECONNECT_DELAYS_MS.length }));
       await sleep(delay);
       if (!this.#wanted) return;
       try {
@@ -290,13 +305,24 @@ export class Connection extends EventTarget {
     this.#fail(lastError, reason);
   }
 
-  #fail(err, reason = "") {
+  #fail(err, reason = null) {
     this.#wanted = false;
     this.generation += 1;
     this.#teardown();
     this.#releaseMic();
-    const detail = err?.message ?? String(err);
-    this.#setState(State.FAILED, reason ? `${reason} Last attempt: ${detail}` : detail);
+    const detail = textOf(err);
+    this.#setState(State.FAILED, reason ? msg("connection.lastAttempt", { reason, detail }) : detail,
+      err instanceof ApiError ? err.code : null);
+  }
+
+  // The server closes a session nobody spoke in or used for a while (`idle_timeout`). No
+  // reconnecting on our own: that would only be closed again. The next start() connects anew.
+  #endIdle() {
+    this.#wanted = false;
+    this.generation += 1;
+    this.#teardown();
+    this.#releaseMic();
+    this.#setState(State.ENDED, msg("connection.idle"));
   }
 
   #teardown() {
@@ -318,9 +344,10 @@ export class Connection extends EventTarget {
     this.stream = null;
   }
 
-  #setState(state, message) {
+  #setState(state, text, code = null) {
     this.state = state;
-    this.message = message;
-    this.dispatchEvent(new CustomEvent("state", { detail: { state, message } }));
+    this.text = text;
+    this.code = code;
+    this.dispatchEvent(new CustomEvent("state", { detail: { state, message: text, code } }));
   }
 }

@@ -3,20 +3,15 @@
 
 import { api } from "./api.js";
 import { lineChart } from "./chart.js";
-import { DIMENSIONS, clock, counted, el } from "./results.js";
+import { formatDate, formatNumber, t, tn } from "./i18n.js";
+import { DIMENSIONS, clock, el } from "./results.js";
 
 const COMPARE_LIMIT = 6;
 const CHART_LIMIT = 500;
-const TREND = {
-  improved: ["▲", "improved"],
-  steady: ["●", "steady"],
-  degraded: ["▼", "degraded"],
-  insufficient: ["○", "too few answers"],
-};
-const DIMENSION_LABELS = Object.fromEntries([...DIMENSIONS.map(([n, l]) => [n, l]), ["overall", "Overall"]]);
+const TREND_MARK = { improved: "▲", steady: "●", degraded: "▼", insufficient: "○" };
 
-const when = (iso) =>
-  new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+const when = (iso) => formatDate(iso, { dateStyle: "medium", timeStyle: "short" });
+const signed = (value) => `${value > 0 ? "+" : ""}${formatNumber(value, 2)}`;
 
 function answerCard(answer) {
   const card = el("article", "card answer");
@@ -30,24 +25,27 @@ function answerCard(answer) {
     const overall = el("p", "answer-overall", String(feedback.overall));
     overall.append(el("span", "of", "/100"));
     const scores = el("dl", "mini-scores");
-    for (const [name, label] of DIMENSIONS) {
+    for (const name of DIMENSIONS) {
       if (typeof feedback.scores[name] !== "number") continue;
-      scores.append(el("dt", "", label), el("dd", "", `${feedback.scores[name]}/5`));
+      scores.append(el("dt", "", t(`dimension.${name}`)), el("dd", "", `${feedback.scores[name]}/5`));
     }
     card.append(overall, scores);
   } else {
-    card.append(el("p", "fine", "No feedback stored for this answer."));
+    card.append(el("p", "fine", t("history.noFeedback")));
   }
   const m = answer.metrics ?? {};
-  card.append(el("p", "answer-metrics fine",
-    `${Math.round(m.words_per_minute ?? 0)} wpm · ${counted(m.filler_count ?? 0, "filler")} · ` +
-    `${counted(m.long_pause_count ?? 0, "long pause")} · ${clock(m.spoken_span_s ?? answer.duration_s)}`));
-  const transcript = el("blockquote", "answer-transcript", answer.transcript || "(nothing was heard)");
+  card.append(el("p", "answer-metrics fine", [
+    `${formatNumber(Math.round(m.words_per_minute ?? 0))} ${t("unit.wpm")}`,
+    tn("count.fillers", m.filler_count ?? 0),
+    tn("count.longPauses", m.long_pause_count ?? 0),
+    clock(m.spoken_span_s ?? answer.duration_s),
+  ].join(" · ")));
+  const transcript = el("blockquote", "answer-transcript", answer.transcript || t("history.nothingHeard"));
   transcript.tabIndex = 0; // it scrolls: keyboard users need to reach it
   card.append(transcript);
   if (feedback?.text) {
     const details = el("details", "answer-feedback");
-    details.append(el("summary", "", "Feedback"), el("p", "feedback-text", feedback.text));
+    details.append(el("summary", "", t("history.feedback")), el("p", "feedback-text", feedback.text));
     card.append(details);
   }
   return card;
@@ -59,19 +57,21 @@ function chartFor(dimension, answers, progress) {
     date: a.created_at,
     value: isOverall ? a.feedback.overall : a.feedback.scores[dimension.dimension],
   })).filter((p) => typeof p.value === "number");
-  const [mark, words] = TREND[dimension.trend] ?? TREND.insufficient;
-  const label = DIMENSION_LABELS[dimension.dimension] ?? dimension.dimension;
+  const trend = dimension.trend in TREND_MARK ? dimension.trend : "insufficient";
+  const [mark, words] = [TREND_MARK[trend], t(`trend.${trend}`)];
+  const label = DIMENSIONS.includes(dimension.dimension) || isOverall
+    ? t(`dimension.${dimension.dimension}`) : dimension.dimension;
   const figure = el("figure", "chart-card");
   figure.dataset.dimension = dimension.dimension;
   figure.dataset.trend = dimension.trend;
   const caption = el("figcaption");
   const badge = el("span", `trend ${dimension.trend}`, `${mark} ${words}`);
   if (dimension.trend === "insufficient") {
-    badge.title = `The trend compares your last ${progress.window} answers with the ones before: ` +
-      `it needs ${2 * progress.window}.`;
+    badge.title = t("trend.needs", { window: progress.window, needed: 2 * progress.window });
   } else {
-    badge.title = `Last ${progress.window}: ${dimension.recent_mean}, before: ` +
-      `${dimension.earlier_mean} (${dimension.change > 0 ? "+" : ""}${dimension.change}).`;
+    badge.title = t("trend.means", { window: progress.window,
+      recent: formatNumber(dimension.recent_mean, 2), earlier: formatNumber(dimension.earlier_mean, 2),
+      change: signed(dimension.change) });
   }
   caption.append(el("span", "chart-label", label), badge);
   const scale = isOverall
@@ -107,17 +107,14 @@ export class HistoryView {
       const sameQuestion = byId ?? all.filter((a) => question && a.question_text === question.text)
         .slice(0, COMPARE_LIMIT);
       answers.replaceChildren(...(sameQuestion.length ? sameQuestion.map(answerCard)
-        : [el("p", "fine empty", "No answers to this question yet. Answer it in Practice and it shows up here.")]));
+        : [el("p", "fine empty", t("history.empty"))]));
       const scored = all
         .filter((a) => a.feedback && a.feedback.rubric_version === progress.rubric_version)
         .reverse();
-      const count = progress.scored_answers;
-      summary.textContent = `${count} scored answer${count === 1 ? "" : "s"}. Each trend compares the ` +
-        `mean of your last ${progress.window} answers with the mean of the ones before them ` +
-        "(dashed lines).";
+      summary.textContent = tn("history.summary", progress.scored_answers, { window: progress.window });
       charts.replaceChildren(...progress.dimensions.map((d) => chartFor(d, scored, progress)));
     } catch (err) {
-      answers.replaceChildren(el("p", "fine error", `Could not load your answers: ${err.message}`));
+      answers.replaceChildren(el("p", "fine error", t("history.failed", { detail: err.message })));
     } finally {
       answers.removeAttribute("aria-busy");
     }

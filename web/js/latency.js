@@ -1,11 +1,9 @@
 // Latency as this page measures it: data-channel round trip, partial lag and final latency.
 // How the capture time of audio is estimated is explained in the panel (index.html).
 
-const KINDS = [
-  ["rtt", "Round trip"],
-  ["partial", "Partial lag"],
-  ["final", "Final latency"],
-];
+import { formatNumber, t } from "./i18n.js";
+
+const KINDS = ["rtt", "partial", "final"];
 
 function percentile(values, fraction) {
   if (!values.length) return null;
@@ -33,7 +31,7 @@ export class LatencyStats {
   /** Per kind: last, median and p95 in ms, and the sample count. */
   summary() {
     return Object.fromEntries(
-      KINDS.map(([kind]) => {
+      KINDS.map((kind) => {
         const values = this.samples[kind];
         return [kind, {
           last: values.at(-1) ?? null,
@@ -46,23 +44,24 @@ export class LatencyStats {
   }
 }
 
-const ms = (value) => (value === null ? "–" : `${Math.round(value)} ms`);
+const ms = (value) => (value === null ? "–" : `${formatNumber(Math.round(value))} ms`);
 
 function describeServerAudio(audio) {
   if (audio?.receivedMs === null || audio?.receivedMs === undefined) return "";
-  const level = audio.peakDbfs === null ? "silence only so far"
-    : `peak ${Math.round(audio.peakDbfs)} dBFS`;
-  return `The server has received ${(audio.receivedMs / 1000).toFixed(1)} s of audio (${level}).`;
+  const level = audio.peakDbfs === null ? t("latency.silence")
+    : t("latency.peak", { dbfs: Math.round(audio.peakDbfs) });
+  return t("latency.received", { seconds: formatNumber(audio.receivedMs / 1000, 1), level });
 }
 
 export function renderLatency(tbody, audioLine, stats) {
   audioLine.textContent = describeServerAudio(stats.serverAudio);
   const summary = stats.summary();
   tbody.replaceChildren(
-    ...KINDS.map(([kind, label]) => {
+    ...KINDS.map((kind) => {
       const row = document.createElement("tr");
       const { last, median, p95, count } = summary[kind];
-      const head = Object.assign(document.createElement("th"), { scope: "row", textContent: label });
+      const head = Object.assign(document.createElement("th"),
+        { scope: "row", textContent: t(`latency.${kind}`) });
       row.append(head, ...[ms(last), ms(median), ms(p95), String(count)].map((text) =>
         Object.assign(document.createElement("td"), { textContent: text })));
       row.dataset.kind = kind;

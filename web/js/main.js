@@ -5,8 +5,10 @@ import { AnswerFlow } from "./answer.js";
 import { CaptionsScreen } from "./captions-view.js";
 import { Connection, State } from "./connection.js";
 import { HistoryView } from "./history.js";
+import { i18n, localeFor, msg, setLocale, t } from "./i18n.js";
 import { LatencyStats, renderLatency } from "./latency.js";
 import { LevelMeter } from "./meter.js";
+import { Notice } from "./notice.js";
 import { QuestionPicker } from "./questions.js";
 import { CaptionView, Transcript } from "./transcript.js";
 
@@ -14,16 +16,14 @@ const $ = (id) => document.getElementById(id);
 const VIEWS = ["practice", "captions", "history"];
 const CAPTION_EVENTS = new Set(["speech.started", "transcript.partial", "transcript.final"]);
 
-const STATUS = {
-  [State.IDLE]: ["Not connected", null],
-  [State.ASKING_MIC]: ["Waiting for the microphone", "Allow the microphone"],
-  [State.MIC_REFUSED]: ["Microphone blocked", "Microphone blocked"],
-  [State.CONNECTING]: ["Connecting…", null],
-  [State.CONNECTED]: ["Connected", null],
-  [State.RECONNECTING]: ["Reconnecting…", "Connection lost"],
-  [State.FAILED]: ["Connection failed", "Connection failed"],
+// Per state: the notice it shows (`notice.<state>` is its title) and the button it offers.
+const NOTICE_ACTION = {
+  [State.ASKING_MIC]: null,
+  [State.MIC_REFUSED]: "notice.retry",
+  [State.RECONNECTING]: null,
+  [State.FAILED]: "notice.retry",
+  [State.ENDED]: "notice.reconnect",
 };
-const RETRYABLE = new Set([State.MIC_REFUSED, State.FAILED]);
 
 const connection = new Connection();
 const transcript = new Transcript();
@@ -54,45 +54,50 @@ const history = new HistoryView({
 // --- notices: one place for what people need to know or do -------------------------------
 
 // `source` "connection": the notice follows the connection state and goes once it is fine.
-function showNotice(title, text, { retry = false, kind = "info", source = "page" } = {}) {
-  $("notice").hidden = false;
-  $("notice").dataset.kind = kind;
-  $("notice").dataset.source = source;
-  $("notice-title").textContent = title;
-  $("notice-text").textContent = text;
-  $("notice-retry").hidden = !retry;
-}
-
-$("notice-close").addEventListener("click", () => {
-  $("notice").hidden = true;
-});
-$("notice-retry").addEventListener("click", () => connection.start());
-picker.addEventListener("problem", (event) => showNotice("Note", event.detail));
-answer.addEventListener("problem", (event) => showNotice("The server says", event.detail));
+const notice = new Notice({
+  root: $("notice"), title: $("notice-title"), text: $("notice-text"), action: $("notice-retry"),
+  close: $("notice-close"),
+}, { onAction: () => connection.start() });
+picker.addEventListener("problem", (event) => notice.show(msg("notice.note"), event.detail));
+answer.addEventListener("problem", (event) => notice.show(msg("notice.server"), event.detail));
 
 // --- connection state -----------------------------------------------------------------------
 
-connection.addEventListener("state", ({ detail: { state, message } }) => {
-  const [label, noticeTitle] = STATUS[state];
-  $("status").dataset.state = state;
-  $("status-text").textContent = label;
-  $("status").title = message;
-  $("session-end").hidden = !connection.active;
-  picker.lockLanguage(connection.active);
-  if (noticeTitle) {
-    showNotice(noticeTitle, message, {
-      retry: RETRYABLE.has(state),
-      kind: state === State.ASKING_MIC ? "info" : "warning",
+function showConnectionNotice({ state, message, code }) {
+  if (code === "unsupported_language") {
+    // Trying again cannot help: another language (or another server) can.
+    notice.show(msg("notice.unsupportedLanguage"), msg("notice.unsupportedLanguage.text",
+      { detail: message }), { kind: "warning", source: "connection" });
+  } else if (state in NOTICE_ACTION) {
+    notice.show(msg(`notice.${state}`), message, {
+      action: NOTICE_ACTION[state],
+      kind: state === State.ASKING_MIC || state === State.ENDED ? "info" : "warning",
       source: "connection",
     });
-  } else if ($("notice").dataset.source === "connection") {
-    $("notice").hidden = true;
+  } else if (notice.source === "connection") {
+    notice.hide();
   }
-  if (state === State.CONNECTED) {
-    const { model, device } = connection.ready;
-    $("server-info").textContent = `Speech model ${model} on ${device}`;
-  }
-  if (state === State.IDLE || state === State.FAILED || state === State.MIC_REFUSED) meter.detach();
+}
+
+function renderStatus() {
+  $("status").dataset.state = connection.state;
+  $("status-text").textContent = t(`status.${connection.state}`);
+  $("status").title = connection.message;
+}
+
+function renderServerInfo(model, device) {
+  $("server-info").textContent = t("footer.model", { model, device });
+  $("server-info").dataset.model = model;
+  $("server-info").dataset.device = device;
+}
+
+connection.addEventListener("state", ({ detail }) => {
+  renderStatus();
+  $("session-end").hidden = !connection.active;
+  picker.lockLanguage(connection.active);
+  showConnectionNotice(detail);
+  if (detail.state === State.CONNECTED) renderServerInfo(connection.ready.model, connection.ready.device);
+  if (!connection.active) meter.detach();
 });
 connection.addEventListener("mic", (event) => meter.attach(event.detail));
 connection.addEventListener("message", ({ detail }) => {
@@ -103,6 +108,13 @@ connection.addEventListener("message", ({ detail }) => {
 $("session-end").addEventListener("click", () => connection.stop());
 picker.addEventListener("change", () => {
   connection.language = picker.language;
+});
+picker.addEventListener("language", () => setLocale(localeFor(picker.language)));
+i18n.addEventListener("change", () => {
+  renderStatus();
+  const { model, device } = $("server-info").dataset;
+  if (model) renderServerInfo(model, device);
+  if (!$("latency-panel").hidden) renderLatency($("latency-rows"), $("latency-audio"), latency);
 });
 window.addEventListener("pagehide", () => {
   if (connection.active) connection.stop();
@@ -142,22 +154,24 @@ window.addEventListener("hashchange", () => showView({ focus: true }));
 answer.addEventListener("saved", () => {
   if (currentView() === "history") history.load(picker.question);
 });
+// The export goes through fetch with the token, then to a file: a plain link could not send it.
 $("export").addEventListener("click", () =>
   downloadFrom("/api/export", `podium-${profileId()}.json`).catch((err) =>
-    showNotice("Download failed", err.message, { kind: "warning" })));
+    notice.show(msg("notice.downloadFailed"), err.message, { kind: "warning" })));
 
 // --- start-up -------------------------------------------------------------------------------
 
+setLocale(localeFor(picker.language));
 $("profile-id").textContent = profileId();
 connection.language = picker.language;
+// A server with an access token answers 401 here first: api() then asks for the token, and
+// the roles and question below wait for it too.
 const questionReady = picker.init();
 showView({ focus: false });
+renderStatus();
 api("/api/health")
-  .then((health) => {
-    $("server-info").textContent = `Speech model ${health.model} on ${health.device}`;
-    picker.restrictToEnglish(health.model.endsWith(".en"));
-  })
-  .catch((err) => showNotice("Server unreachable", err.message, { kind: "warning" }));
+  .then((health) => renderServerInfo(health.model, health.device))
+  .catch((err) => notice.show(msg("notice.unreachable"), err.message, { kind: "warning" }));
 
 // For debugging in the console (and the browser tests): the live objects, read-only by intent.
 window.podium = Object.freeze({ connection, transcript, latency, answer });

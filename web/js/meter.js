@@ -1,5 +1,7 @@
 // A live input level meter: a Web Audio AnalyserNode on the microphone stream.
 
+import { t } from "./i18n.js";
+
 const FLOOR_DB = -60;
 const ARIA_EVERY_MS = 500;
 
@@ -51,7 +53,8 @@ export class LevelMeter {
       this.#lastAria = now;
       const rounded = Math.round(clamped);
       this.#element.setAttribute("aria-valuenow", String(rounded));
-      this.#element.setAttribute("aria-valuetext", db <= FLOOR_DB ? "silent" : `${rounded} dB`);
+      this.#element.setAttribute("aria-valuetext",
+        db <= FLOOR_DB ? t("meter.silent") : t("meter.db", { db: rounded }));
     }
   }
 }

@@ -1,38 +1,51 @@
 // Role and language picker and the question card: a bank question or one typed by the person.
-// Role, language and the current question persist in localStorage.
+// Role, language and the current question persist in localStorage. The language is the one of
+// the questions, the captions (the session's) and, where it has one, the interface.
 //
-// Events: "change" (the question, role or language changed), "problem" (a message for people).
+// Events: "change" (the question, role or language changed), "language" (the language changed),
+// "problem" (a message for people).
 
 import { api } from "./api.js";
+import { browserLanguage, i18n, locale, t } from "./i18n.js";
 import { load, save } from "./prefs.js";
 
+// Questions exist in the first three; the others are for captions (questions then in English).
 export const LANGUAGES = [
   ["en", "English"],
-  ["de", "Deutsch"],
-  ["fr", "Français"],
-  ["it", "Italiano"],
+  ["es", "Español"],
   ["pt", "Português"],
-  ["ja", "日本語"],
-  ["ko", "한국어"],
-  ["zh", "中文"],
-  ["auto", "Detect automatically"],
+  ["fr", "Français"],
+  ["de", "Deutsch"],
+  ["it", "Italiano"],
+  ["auto", null], // "detect automatically", in the interface language
 ];
+const CODES = LANGUAGES.map(([code]) => code);
 const DEFAULT_ROLE = "general";
+
+/** The language picked on this browser before, else the browser's own if offered, else English. */
+export function preferredLanguage() {
+  const saved = load("language");
+  if (CODES.includes(saved)) return saved;
+  return browserLanguage(CODES.filter((code) => code !== "auto")) ?? "en";
+}
 
 function option(value, label) {
   return Object.assign(document.createElement("option"), { value, textContent: label });
 }
 
 export class QuestionPicker extends EventTarget {
-  question = null; // {id, text, category, competencies}; id is null for a question of one's own
+  // {id, text, category, competencies, language}; id is null for a question of one's own
+  question = null;
   #ui;
 
   constructor(ui) {
     super();
     this.#ui = ui;
-    ui.language.replaceChildren(...LANGUAGES.map(([code, name]) => option(code, name)));
-    ui.language.value = load("language", "en");
+    ui.language.replaceChildren(...LANGUAGES.map(([code, name]) => option(code, name ?? "")));
+    ui.language.value = preferredLanguage();
     ui.language.addEventListener("change", () => this.#changeLanguage());
+    i18n.addEventListener("change", () => this.#relabel());
+    this.#relabel();
     ui.role.addEventListener("change", () => {
       save("role", ui.role.value);
       this.next();
@@ -44,7 +57,7 @@ export class QuestionPicker extends EventTarget {
       event.preventDefault();
       const text = ui.ownText.value.trim();
       if (!text) return;
-      this.#set({ id: null, text, category: "your own", competencies: [] });
+      this.#set({ id: null, text, category: "", competencies: [] });
       this.#showOwnForm(false);
     });
   }
@@ -63,18 +76,6 @@ export class QuestionPicker extends EventTarget {
     const remembered = load("question");
     if (remembered?.text) this.#set(remembered);
     else await this.next();
-  }
-
-  /** Offer only English when the server's model only knows English (e.g. tiny.en). */
-  restrictToEnglish(englishOnly) {
-    for (const item of this.#ui.language.options) {
-      item.disabled = englishOnly && item.value !== "en";
-    }
-    if (englishOnly && this.language !== "en") {
-      this.#ui.language.value = "en";
-      this.#changeLanguage();
-    }
-    this.#ui.language.title = englishOnly ? "This server's speech model only knows English." : "";
   }
 
   /** No other question while an answer is being recorded: the answer belongs to this one. */
@@ -98,14 +99,15 @@ export class QuestionPicker extends EventTarget {
     for (const language of languages) {
       try {
         this.#set(await this.#random(language));
-        if (language !== languages[0]) {
-          this.#problem("There are no questions in this language yet: here is one in English.");
-        }
+        if (language !== languages[0]) this.#problem(t("question.inEnglish"));
         return;
       } catch (err) {
         if (err.code !== "unknown_language") {
-          if (!this.question) this.#ui.text.textContent = "No question yet: type your own.";
-          this.#problem(`Could not get a question: ${err.message} You can type your own.`);
+          if (!this.question) {
+            this.#ui.text.textContent = t("question.none");
+            delete this.#ui.text.dataset.loading;
+          }
+          this.#problem(t("question.failed", { detail: err.message }));
           return;
         }
       }
@@ -117,18 +119,18 @@ export class QuestionPicker extends EventTarget {
     return api(`/api/questions/random?${query}`);
   }
 
-  // Questions exist per language; "auto" uses English.
+  // Questions exist per language; "auto" asks in the interface language.
   #bankLanguage() {
-    return this.language === "auto" ? "en" : this.language;
+    return this.language === "auto" ? locale() : this.language;
   }
 
   async #loadRoles() {
     const select = this.#ui.role;
-    let roles = [{ id: DEFAULT_ROLE, name: "General" }];
+    let roles = [{ id: DEFAULT_ROLE, name: t("question.generalRole") }];
     try {
       ({ roles } = await api(`/api/roles?language=${encodeURIComponent(this.#bankLanguage())}`));
     } catch (err) {
-      this.#problem(`Could not load the roles: ${err.message}`);
+      this.#problem(t("question.rolesFailed", { detail: err.message }));
     }
     const wanted = select.value || load("role", DEFAULT_ROLE);
     select.replaceChildren(...roles.map((role) => {
@@ -141,6 +143,8 @@ export class QuestionPicker extends EventTarget {
 
   async #changeLanguage() {
     save("language", this.language);
+    // The interface follows first, so that what loads next is shown in the new language.
+    this.dispatchEvent(new CustomEvent("language"));
     await this.#loadRoles();
     if (this.question?.id) await this.next();
     else this.dispatchEvent(new CustomEvent("change"));
@@ -164,15 +168,26 @@ export class QuestionPicker extends EventTarget {
       text: question.text,
       category: question.category ?? "",
       competencies: question.competencies ?? [],
+      language: question.language ?? "",
     };
     save("question", this.question);
-    const { text, kind, tags } = this.#ui;
-    text.textContent = this.question.text;
-    kind.textContent = this.question.id ? "Question" : "Your question";
-    tags.replaceChildren(...[this.question.category, ...this.question.competencies]
+    this.#ui.text.textContent = this.question.text;
+    // Screen readers read it in its own language (an English fallback on a French page, say).
+    if (this.question.language) this.#ui.text.lang = this.question.language;
+    else this.#ui.text.removeAttribute("lang");
+    delete this.#ui.text.dataset.loading;
+    this.#relabel();
+    this.#ui.tags.replaceChildren(...[this.question.category, ...this.question.competencies]
       .filter(Boolean)
       .map((tag) => Object.assign(document.createElement("span"), { className: "tag", textContent: tag })));
     this.dispatchEvent(new CustomEvent("change"));
+  }
+
+  #relabel() {
+    const auto = [...this.#ui.language.options].find((item) => item.value === "auto");
+    auto.textContent = t("language.auto");
+    this.#ui.kind.textContent = t(this.question?.id === null ? "question.kindOwn" : "question.kind");
+    if (this.#ui.text.dataset.loading) this.#ui.text.textContent = t("question.loading");
   }
 
   #problem(message) {

@@ -1,15 +1,11 @@
 // Score cards and delivery metrics, shared by the practice view and the history view.
+// A dimension's label is t(`dimension.<name>`), its hint t(`dimension.<name>.hint`).
 
-export const DIMENSIONS = [
-  ["structure", "Structure", "Situation, task, action and result, in order"],
-  ["relevance", "Relevance", "Answers the question that was asked"],
-  ["specificity", "Specificity", "Concrete details: names, numbers, steps"],
-  ["result", "Result", "Says how it ended, ideally measured"],
-  ["delivery", "Delivery", "Pace, fillers and pauses"],
-];
+import { formatNumber, t, tn } from "./i18n.js";
 
-const PACE = { slow: "slow", ok: "good pace", fast: "fast", unknown: "too short to judge" };
-const LENGTH = { short: "short", ok: "good length", long: "long", unknown: "–" };
+export const DIMENSIONS = ["structure", "relevance", "specificity", "result", "delivery"];
+const PACES = new Set(["slow", "ok", "fast", "unknown"]);
+const LENGTHS = new Set(["short", "ok", "long", "unknown"]);
 
 export function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -22,11 +18,6 @@ export function el(tag, className, text) {
 export function clock(seconds) {
   const whole = Math.max(0, Math.round(seconds));
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
-}
-
-/** "1 filler", "3 fillers". */
-export function counted(count, word) {
-  return `${count} ${word}${count === 1 ? "" : "s"}`;
 }
 
 function level(value, max) {
@@ -50,10 +41,11 @@ function scoreCard(name, label, hint, value, max) {
 
 /** Overall (0-100) first, then each rubric dimension (1-5). */
 export function renderScores(container, scores, overall) {
-  const cards = [scoreCard("overall", "Overall", "The five dimensions, weighted", overall, 100)];
+  const cards = [scoreCard("overall", t("dimension.overall"), t("dimension.overall.hint"), overall, 100)];
   cards[0].classList.add("overall");
-  for (const [name, label, hint] of DIMENSIONS) {
-    if (typeof scores[name] === "number") cards.push(scoreCard(name, label, hint, scores[name], 5));
+  for (const name of DIMENSIONS) {
+    if (typeof scores[name] !== "number") continue;
+    cards.push(scoreCard(name, t(`dimension.${name}`), t(`dimension.${name}.hint`), scores[name], 5));
   }
   container.replaceChildren(...cards);
 }
@@ -76,16 +68,37 @@ function topCounts(counts) {
     .join(", ");
 }
 
+/**
+ * What pace was judged against: the language's band ("norm"), the speaker's usual rate
+ * ("personal"), or nothing ("none"). Metrics stored before languages carry none of these fields.
+ */
+export function paceBasis(m) {
+  const wpm = (value) => formatNumber(Math.round(value));
+  switch (m.pace_basis) {
+    case "personal":
+      return typeof m.baseline_wpm === "number"
+        ? t("metric.pace.personal", { usual: wpm(m.baseline_wpm) }) : "";
+    case "none":
+      return t("metric.pace.none");
+    default:
+      return typeof m.pace_min_wpm === "number" && typeof m.pace_max_wpm === "number"
+        ? t("metric.pace.norm", { min: wpm(m.pace_min_wpm), max: wpm(m.pace_max_wpm) }) : "";
+  }
+}
+
 /** Pace, fillers, pauses and length of an answer (DeliveryMetrics as the server sends them). */
 export function renderMetrics(container, m) {
+  const pace = PACES.has(m.pace) ? t(`metric.pace.${m.pace}`) : (m.pace ?? "");
+  const length = LENGTHS.has(m.length) ? t(`metric.length.${m.length}`) : (m.length ?? "");
   container.replaceChildren(
-    metricCard("pace", "Pace", [String(Math.round(m.words_per_minute ?? 0)), "wpm"],
-      `${PACE[m.pace] ?? m.pace ?? ""} · aim for 120–160`),
-    metricCard("fillers", "Fillers", [String(m.filler_count ?? 0)],
-      topCounts(m.fillers) || "none heard"),
-    metricCard("pauses", "Long pauses", [String(m.long_pause_count ?? 0)],
-      `longest ${(m.longest_pause_s ?? 0).toFixed(1)} s · over ${m.long_pause_s ?? 2.5} s counts`),
-    metricCard("length", "Length", [clock(m.spoken_span_s ?? m.duration_s ?? 0)],
-      `${m.word_count ?? 0} words · ${LENGTH[m.length] ?? m.length ?? ""}`),
+    metricCard("pace", t("metric.pace"), [formatNumber(Math.round(m.words_per_minute ?? 0)),
+      t("unit.wpm")], [pace, paceBasis(m)].filter(Boolean).join(" · ")),
+    metricCard("fillers", t("metric.fillers"), [formatNumber(m.filler_count ?? 0)],
+      topCounts(m.fillers) || t("metric.fillers.none")),
+    metricCard("pauses", t("metric.pauses"), [formatNumber(m.long_pause_count ?? 0)],
+      t("metric.pauses.detail", { longest: formatNumber(m.longest_pause_s ?? 0, 1),
+        threshold: formatNumber(m.long_pause_s ?? 2.5, 1) })),
+    metricCard("length", t("metric.length"), [clock(m.spoken_span_s ?? m.duration_s ?? 0)],
+      `${tn("count.words", m.word_count ?? 0)} · ${length}`),
   );
 }
