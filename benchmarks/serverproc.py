@@ -71,6 +71,8 @@ def start_server(
             stderr=subprocess.STDOUT,
         )
     server = ServerProcess(f"http://127.0.0.1:{port}", process, log_path)
+    token = full_env.get("PODIUM_ACCESS_TOKEN")
+    auth = {"Authorization": f"Bearer {token}"} if token else {}
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -78,7 +80,7 @@ def start_server(
                 f"server exited with {process.returncode}: {server.last_log_line()}\n{server.log()}"
             )
         try:
-            if httpx.get(f"{server.url}/api/health", timeout=1.0).status_code == 200:
+            if httpx.get(f"{server.url}/api/health", headers=auth, timeout=1.0).status_code == 200:
                 return server
         except httpx.HTTPError:
             pass
