@@ -118,12 +118,18 @@ def _pong_to(token: str) -> Callable[[ReceivedEvent], bool]:
 
 @dataclass(slots=True)
 class PodiumClient:
-    """One session with a Podium server, as a browser would open it."""
+    """One session with a Podium server, as a browser would open it.
+
+    It sends `track` (audio queued with `track.play`), or `source` when given (any audio track);
+    `headers` go with the offer (e.g. an access token).
+    """
 
     base_url: str
     language: str = "en"
     profile_id: str | None = None
     realtime: bool = True
+    headers: dict[str, str] = field(default_factory=dict)
+    source: MediaStreamTrack | None = None
     events: list[ReceivedEvent] = field(default_factory=list)
     session_id: str = ""
     track: PacedAudioTrack = field(init=False)
@@ -140,7 +146,7 @@ class PodiumClient:
         self.channel = channel
         channel.on("message", self._on_message)
         self.track = PacedAudioTrack(realtime=self.realtime)
-        self._peer.addTrack(self.track)
+        self._peer.addTrack(self.source or self.track)
         await self._peer.setLocalDescription(await self._peer.createOffer())
         offer: dict[str, Any] = {
             "sdp": self._peer.localDescription.sdp,
@@ -149,7 +155,7 @@ class PodiumClient:
         }
         if self.profile_id:
             offer["profile_id"] = self.profile_id
-        async with httpx.AsyncClient(timeout=timeout_s) as http:
+        async with httpx.AsyncClient(timeout=timeout_s, headers=self.headers) as http:
             response = await http.post(f"{self.base_url}/api/sessions", json=offer)
         response.raise_for_status()
         answer = response.json()

@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 from litestar.testing import AsyncTestClient
 
-from server.app import create_app
-from server.config import Settings
 from server.interview.metrics import words_from_text
 from server.interview.rubric import RUBRIC_VERSION
 from server.interview.types import FeedbackResult, Scores
 from server.store import Store, StoredAnswer
-from tests.store.databases import sqlite_url
 
 ALICE = {"X-Podium-Profile": "alice"}
 BOB = {"X-Podium-Profile": "bob"}
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(sqlite_url(tmp_path))
-    yield opened
-    await opened.close()
-
-
-@pytest.fixture
-async def client(tmp_path: Path, store: Store, transcriber) -> AsyncIterator[AsyncTestClient]:
-    app = create_app(Settings(data_dir=str(tmp_path)), transcriber=transcriber, store=store)
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
 
 
 async def _answer(

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
-from server.app import create_app
-from server.config import Settings
 from server.interview.questions import Question, QuestionBank
 from server.store import Store
-from tests.store.databases import sqlite_url
 
 ALICE = {"X-Podium-Profile": "alice"}
 BOB = {"X-Podium-Profile": "bob"}
@@ -22,20 +16,6 @@ BOB = {"X-Podium-Profile": "bob"}
 @pytest.fixture(scope="module")
 def bank() -> QuestionBank:
     return QuestionBank.load()
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(sqlite_url(tmp_path))
-    yield opened
-    await opened.close()
-
-
-@pytest.fixture
-async def client(tmp_path: Path, store: Store, transcriber) -> AsyncIterator[AsyncTestClient]:
-    app = create_app(Settings(data_dir=str(tmp_path)), transcriber=transcriber, store=store)
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
 
 
 async def test_roles(client: AsyncTestClient, bank: QuestionBank) -> None:

@@ -8,20 +8,16 @@ import fractions
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Any
 
-import httpx
 import numpy as np
 import uvicorn
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 from av import AudioFrame
 from litestar import Litestar
 
-from benchmarks.client import FRAME_MS, PacedAudioTrack, PodiumClient
+from benchmarks.client import FRAME_MS
 from benchmarks.serverproc import free_port
-from server.rtc.ice import use_host_addresses
 
 
 @asynccontextmanager
@@ -85,41 +81,3 @@ class FormatTrack(MediaStreamTrack):
         frame.time_base = fractions.Fraction(1, self.rate_hz)
         self._sent += 1
         return frame
-
-
-@dataclass(slots=True)
-class TrackClient(PodiumClient):
-    """A `PodiumClient` that sends `source` (any audio track) and `headers` with its offer."""
-
-    headers: dict[str, str] = field(default_factory=dict)
-    source: MediaStreamTrack | None = None
-
-    async def connect(self, *, timeout_s: float = 20.0) -> None:
-        use_host_addresses(["127.0.0.1"])
-        self._arrived = asyncio.Event()
-        self._peer = RTCPeerConnection()
-        self.channel = self._peer.createDataChannel("events")
-        self.channel.on("message", self._on_message)
-        self.track = self.source or PacedAudioTrack(realtime=self.realtime)
-        self._peer.addTrack(self.track)
-        await self._peer.setLocalDescription(await self._peer.createOffer())
-        offer: dict[str, Any] = {
-            "sdp": self._peer.localDescription.sdp,
-            "type": "offer",
-            "language": self.language,
-        }
-        if self.profile_id:
-            offer["profile_id"] = self.profile_id
-        async with httpx.AsyncClient(timeout=timeout_s, headers=self.headers) as http:
-            response = await http.post(f"{self.base_url}/api/sessions", json=offer)
-        response.raise_for_status()
-        answer = response.json()
-        self.session_id = answer["session_id"]
-        await self._peer.setRemoteDescription(
-            RTCSessionDescription(sdp=answer["sdp"], type=answer["type"])
-        )
-        await self.wait_for("session.ready", timeout_s=timeout_s)
-
-    @property
-    def connection_state(self) -> str:
-        return str(self._peer.connectionState)

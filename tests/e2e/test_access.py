@@ -12,11 +12,12 @@ import httpx
 import numpy as np
 import pytest
 
+from benchmarks.client import PodiumClient
 from benchmarks.fake_gemini import FakeGemini
 from benchmarks.speech import Clip, normalize_english
 from server.app import create_app, web_dir
 from server.config import Settings
-from tests.e2e.clients import TrackClient, serve_in_process
+from tests.e2e.clients import serve_in_process
 from tests.e2e.conftest import clip_audio
 
 pytestmark = pytest.mark.e2e
@@ -98,7 +99,7 @@ async def test_token_profiles_cors_and_no_secret_or_transcript_leaks(
                     assert "access-control-allow-origin" not in response.headers
 
             # A spoken answer over WebRTC, with the token, as profile "alice".
-            client = TrackClient(url, profile_id="alice", headers=auth)
+            client = PodiumClient(url, profile_id="alice", headers=auth)
             try:
                 await client.connect()
                 client.send({"type": "question.set", "text": "Tell me about your cat."})

@@ -13,7 +13,7 @@ import pytest
 from benchmarks.client import PodiumClient
 from benchmarks.serverproc import ServerProcess
 from benchmarks.speech import Clip, normalize_english, word_error_rate
-from tests.e2e.clients import FormatTrack, TrackClient
+from tests.e2e.clients import FormatTrack
 from tests.e2e.conftest import clip_audio, stream_and_collect
 
 pytestmark = pytest.mark.e2e
@@ -108,9 +108,9 @@ async def test_other_rates_and_layouts_from_the_client(
     audio = np.concatenate([clip_audio(speech_dir, clip), np.zeros(int(1.5 * RATE), np.int16)])
     formats = [(8_000, "mono"), (48_000, "stereo"), (44_100, "mono")]
     tracks = [FormatTrack(resample(audio, rate, layout), rate) for rate, layout in formats]
-    clients = [TrackClient(server.url, source=track) for track in tracks]
+    clients = [PodiumClient(server.url, source=track) for track in tracks]
 
-    async def stream(client: TrackClient, track: FormatTrack) -> None:
+    async def stream(client: PodiumClient, track: FormatTrack) -> None:
         await client.connect()
         await asyncio.wait_for(track.played.wait(), timeout=30)
         await client.wait_for("transcript.final", timeout_s=30)
