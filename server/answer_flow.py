@@ -72,6 +72,13 @@ class AnswerFlow:
         self._answers: list[_AnswerInProgress] = []  # recording, or waiting for their last final
         self.finishing: set[asyncio.Task[Any]] = set()
 
+    def _answer_language(self, answer: _AnswerInProgress) -> str:
+        """The session's language; with `auto`, the one detected in the answer's speech."""
+        if self._language != "auto":
+            return self._language
+        detected = next((f.language for f in answer.finals if f.text and f.language), None)
+        return detected or "en"
+
     def _error(self, code: str, message: str) -> None:
         self._send(protocol.ErrorEvent(code=code, message=message))
 
@@ -154,7 +161,7 @@ class AnswerFlow:
             question_id=question.question_id,
             question_text=question.text,
             role=question.role,
-            language=self._language,
+            language=self._answer_language(answer),
             words=words,
             transcript=" ".join(f.text for f in answer.finals if f.text),
             duration_s=max(0, end_ms - answer.start_ms) / 1000,

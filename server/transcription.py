@@ -44,6 +44,7 @@ class FinalUtterance:
     audio_start_ms: int
     audio_end_ms: int
     words: list[protocol.WordTiming]
+    language: str | None
 
 
 @dataclass(slots=True)
@@ -303,7 +304,10 @@ class LiveTranscription:
             )
             for w in (transcript.words[skipped:] if transcript else [])
         ]
-        final = FinalUtterance(ended.utterance_id, text, ended.start_ms, ended.end_ms, words)
+        language = transcript.language if transcript else self._language
+        final = FinalUtterance(
+            ended.utterance_id, text, ended.start_ms, ended.end_ms, words, language
+        )
         self._agreement.reset()
         self._agreement_utterance = None
         self._last_caption = ""
@@ -316,7 +320,7 @@ class LiveTranscription:
                 audio_start_ms=final.audio_start_ms,
                 audio_end_ms=final.audio_end_ms,
                 words=final.words,
-                language=transcript.language if transcript else self._language,
+                language=final.language,
             )
         )
         if self._on_final is not None:

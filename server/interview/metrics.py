@@ -204,7 +204,13 @@ def compute_metrics(
 def usual_pace(earlier: Iterable[DeliveryMetrics]) -> float | None:
     """A speaker's usual words per minute: the median over earlier answers whose pace could be
     judged (long enough), or None with fewer than 3 of them. Pass answers in one language."""
-    rates = [m.words_per_minute for m in earlier if m.words_per_minute > 0 and m.pace != "unknown"]
+    # Long enough to judge a pace; not `pace != "unknown"`, which is also what every answer in a
+    # language with no norm gets until the baseline exists.
+    rates = [
+        m.words_per_minute
+        for m in earlier
+        if m.words_per_minute > 0 and m.speaking_s >= DEFAULT_TARGETS.min_pace_sample_s
+    ]
     return statistics.median(rates) if len(rates) >= _MIN_BASELINE_ANSWERS else None
 
 

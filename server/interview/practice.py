@@ -11,7 +11,8 @@ import msgspec
 
 from server.config import Settings
 from server.errors import FeedbackError
-from server.interview.metrics import compute_metrics
+from server.interview.lexicon import primary_language
+from server.interview.metrics import DeliveryMetrics, compute_metrics, usual_pace
 from server.interview.rubric import RUBRIC_VERSION
 from server.interview.types import (
     AnswerWord,
@@ -26,6 +27,8 @@ from server.store import Store
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 5
+# Recent answers whose pace makes the speaker's own baseline (languages with no pace norm).
+BASELINE_ANSWERS = 20
 
 Emit = Callable[[ServerMessage], None]
 
@@ -82,6 +85,19 @@ class PracticeService:
         self._fallback = fallback
         self._settings = settings
 
+    async def _usual_pace(self, profile_id: str, language: str) -> float | None:
+        """The speaker's usual words per minute in this language, from their recent answers."""
+        recent = await self._store.list_answers(profile_id, limit=BASELINE_ANSWERS)
+        earlier: list[DeliveryMetrics] = []
+        for stored in recent:
+            if primary_language(stored.language) != primary_language(language):
+                continue
+            try:
+                earlier.append(msgspec.convert(stored.metrics, DeliveryMetrics))
+            except msgspec.ValidationError:
+                continue  # metrics stored by an older version: no pace to learn from
+        return usual_pace(earlier)
+
     async def complete_answer(self, answer: CompletedAnswer, emit: Emit) -> str:
         """Store the answer, stream its feedback through `emit`; return the answer id."""
         metrics = compute_metrics(
@@ -89,6 +105,7 @@ class PracticeService:
             duration_s=answer.duration_s,
             language=answer.language,
             long_pause_s=self._settings.long_pause_s,
+            baseline_wpm=await self._usual_pace(answer.profile_id, answer.language),
         )
         metrics_data = msgspec.to_builtins(metrics)
         # Read before saving, so the history holds only earlier answers.

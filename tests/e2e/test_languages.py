@@ -43,17 +43,23 @@ async def test_sessions_in_german_portuguese_and_auto(
         asked: [c for c in manifest if c.language == spoken] for asked, spoken in sessions.items()
     }
     clients = {asked: PodiumClient(server.url, language=asked) for asked in sessions}
+
+    async def speak(asked: str) -> None:
+        audio = np.concatenate([clip_audio(speech_dir, clip) for clip in clips[asked]])
+        if asked != "auto":
+            await stream_and_collect(clients[asked], audio)
+            return
+        # The "auto" session answers a question: the answer is stored in the detected language.
+        client = clients[asked]
+        client.send({"type": "question.set", "text": "Parlez-moi de vous."})
+        client.send({"type": "answer.start"})
+        await stream_and_collect(client, audio)
+        client.send({"type": "answer.end"})
+        await client.wait_for("feedback.done", timeout_s=60)
+
     try:
         await asyncio.gather(*(c.connect() for c in clients.values()))
-        await asyncio.gather(
-            *(
-                stream_and_collect(
-                    clients[asked],
-                    np.concatenate([clip_audio(speech_dir, clip) for clip in clips[asked]]),
-                )
-                for asked in sessions
-            )
-        )
+        await asyncio.gather(*(speak(asked) for asked in sessions))
     finally:
         await asyncio.gather(*(c.close() for c in clients.values()))
 
@@ -68,6 +74,12 @@ async def test_sessions_in_german_portuguese_and_auto(
         text = " ".join(f["text"] for f in finals)
         rate = error_rate([" ".join(c.text for c in clips[asked])], [text], spoken)
         assert rate <= ERROR_BOUNDS[spoken], (asked, rate, text)
+
+    saved = clients["auto"].of_type("answer.saved")[0]
+    assert saved["metrics"]["language"] == "fr"
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        stored = (await http.get(f"/api/answers/{saved['answer_id']}")).json()
+    assert stored["language"] == "fr"
 
 
 async def test_english_session_stays_on_the_english_model(

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from server.interview.coach import OfflineCoach
 
 from server.config import Settings
 from server.errors import FeedbackError
+from server.interview.coach import OfflineCoach
 from server.interview.metrics import compute_metrics, words_from_text
 from server.interview.practice import CompletedAnswer, PracticeService
 from server.interview.rubric import RUBRIC_VERSION
@@ -71,17 +71,23 @@ def _settings(tmp_path: Path, timeout_s: float = 30.0) -> Settings:
     return Settings(data_dir=str(tmp_path), gemini_timeout_s=timeout_s)
 
 
-def _answer(question_id: str | None = "q-conflict") -> CompletedAnswer:
-    words = words_from_text(TRANSCRIPT, words_per_minute=150)
+def _answer(
+    question_id: str | None = "q-conflict",
+    *,
+    language: str = "en",
+    transcript: str = TRANSCRIPT,
+    words_per_minute: float = 150,
+) -> CompletedAnswer:
+    words = words_from_text(transcript, words_per_minute=words_per_minute)
     return CompletedAnswer(
         profile_id="alice",
         session_id="session-1",
         question_id=question_id,
         question_text="Tell me about a time you resolved a conflict.",
         role="software-engineer",
-        language="en",
+        language=language,
         words=words,
-        transcript=TRANSCRIPT,
+        transcript=transcript,
         duration_s=words[-1].end_s + 0.5,
         model="tiny.en",
     )
@@ -245,3 +251,27 @@ async def test_earlier_answers_to_the_question_reach_the_provider(
     assert past.scores is not None
     assert msgspec.to_builtins(past.scores) == first_done.scores
     assert second_request.metrics == (await store.get_answer("alice", first_id)).metrics
+
+
+async def test_pace_without_a_norm_is_judged_against_the_speakers_own_usual_pace(
+    tmp_path: Path, store: Store
+) -> None:
+    service = PracticeService(
+        store=store, feedback=OfflineCoach(), fallback=OfflineCoach(), settings=_settings(tmp_path)
+    )
+    spanish = " ".join(["Primero analicé el problema con el equipo y luego decidí el plan."] * 20)
+    first_id, events = await _complete(service, _answer(language="es", transcript=spanish))
+    first = next(e for e in events if isinstance(e, AnswerSaved))
+    assert first.metrics["pace_basis"] == "none"  # no usual pace yet
+    for rate in (120, 140):
+        await _complete(service, _answer(language="es", transcript=spanish, words_per_minute=rate))
+    # An English answer does not count towards the Spanish baseline.
+    await _complete(service, _answer(words_per_minute=200))
+    _, events = await _complete(
+        service, _answer(language="es", transcript=spanish, words_per_minute=200)
+    )
+    saved = next(e for e in events if isinstance(e, AnswerSaved))
+    assert saved.metrics["pace_basis"] == "personal"
+    assert saved.metrics["baseline_wpm"] == pytest.approx(140, rel=0.05)
+    assert saved.metrics["pace"] == "fast"
+    assert first_id
