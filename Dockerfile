@@ -13,7 +13,7 @@ COPY pyproject.toml README.md ./
 COPY server ./server
 COPY web ./web
 COPY benchmarks ./benchmarks
-RUN pip install .
+RUN pip install '.[multilingual]'
 
 # Answers and progress live here; mount a volume to keep them.
 ENV PODIUM_DATA_DIR=/data
