@@ -1,0 +1,142 @@
+"""The end-of-interview report: per-question rows, overall picture, trend and what to practise.
+
+- Strongest and weakest dimension: highest and lowest mean score over every answer
+  (follow-ups included); ties go to the earlier one in `rubric.DIMENSIONS`.
+- Trend: this interview's mean overall (0-100) against the mean of the earlier interviews'
+  means the caller passes (e.g. the last three): more than `TREND_THRESHOLD` points higher is
+  "improved", more than that lower "degraded", else "steady"; "first" with none earlier.
+- Practise next: three suggestions from the weakest dimensions (lowest mean first), a weak
+  delivery replaced by its concrete problems (`delivery_problems` summed over the answers,
+  most points first); the top delivery problem always makes the list when there is one.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from typing import Literal
+
+import msgspec
+
+from server.interview.followups import interview_texts
+from server.interview.metrics import DeliveryMetrics
+from server.interview.rubric import DIMENSIONS, delivery_problems
+from server.interview.types import Scores
+
+# Points of the 0-100 overall score: smaller moves are noise between question sets.
+TREND_THRESHOLD = 5.0
+PRACTICE_COUNT = 3
+
+Trend = Literal["improved", "steady", "degraded", "first"]
+
+
+class QuestionResult(msgspec.Struct, frozen=True, kw_only=True):
+    """One answered question (or follow-up, linked to its parent's `question_id`)."""
+
+    question_id: str
+    question: str
+    transcript: str
+    scores: Scores
+    overall: int
+    feedback: str
+    is_followup: bool = False
+    parent_id: str | None = None
+    metrics: DeliveryMetrics | None = None
+
+
+class InterviewReport(msgspec.Struct, frozen=True, kw_only=True):
+    language: str
+    rows: list[QuestionResult]
+    dimension_means: dict[str, float]
+    overall_mean: float
+    strongest: str
+    weakest: str
+    trend: Trend
+    earlier_mean: float | None
+    practice: list[str]
+
+
+def build_report(
+    results: Sequence[QuestionResult], earlier_means: Sequence[float], language: str
+) -> InterviewReport:
+    """The report for an interview's answers, in the order asked; `ValueError` if none."""
+    if not results:
+        raise ValueError("an interview report needs at least one answer")
+    means = {
+        d: round(statistics.fmean(getattr(r.scores, d) for r in results), 2) for d in DIMENSIONS
+    }
+    overall = round(statistics.fmean(r.overall for r in results), 1)
+    earlier = round(statistics.fmean(earlier_means), 1) if earlier_means else None
+    return InterviewReport(
+        language=interview_texts(language).language,
+        rows=list(results),
+        dimension_means=means,
+        overall_mean=overall,
+        strongest=max(DIMENSIONS, key=lambda d: (means[d], -DIMENSIONS.index(d))),
+        weakest=min(DIMENSIONS, key=lambda d: (means[d], DIMENSIONS.index(d))),
+        trend=trend(overall, earlier),
+        earlier_mean=earlier,
+        practice=_practice(means, results, language),
+    )
+
+
+def trend(overall_mean: float, earlier_mean: float | None) -> Trend:
+    """ "improved" / "degraded" beyond `TREND_THRESHOLD` points, else "steady"."""
+    if earlier_mean is None:
+        return "first"
+    change = overall_mean - earlier_mean
+    if change > TREND_THRESHOLD:
+        return "improved"
+    return "degraded" if change < -TREND_THRESHOLD else "steady"
+
+
+def to_markdown(report: InterviewReport) -> str:
+    """The report as Markdown, for export."""
+    lines = ["# Interview report", "", f"**Overall:** {report.overall_mean:g}/100"]
+    if report.earlier_mean is not None:
+        lines[-1] += f" ({report.trend}; earlier interviews: {report.earlier_mean:g})"
+    means = report.dimension_means
+    lines += [
+        f"**Strongest:** {report.strongest} ({means[report.strongest]:g}/5) · "
+        f"**Weakest:** {report.weakest} ({means[report.weakest]:g}/5)",
+        "",
+        "## Questions",
+    ]
+    numbers: dict[str, int] = {}
+    for n, row in enumerate(report.rows, 1):
+        numbers.setdefault(row.question_id, n)
+        lines += ["", f"### {n}. {_one_line(row.question)}"]
+        if row.is_followup:
+            parent = numbers.get(row.parent_id or "")
+            lines.append(f"*Follow-up to question {parent}*" if parent else "*Follow-up*")
+        scores = ", ".join(f"{d} {getattr(row.scores, d)}" for d in DIMENSIONS)
+        lines += ["", f"**Score:** {row.overall}/100 ({scores})", ""]
+        lines += [f"> {line}" if line else ">" for line in (row.transcript or "-").splitlines()]
+        lines += ["", _one_line(row.feedback)]
+    lines += ["", "## Practise next", ""]
+    lines += [f"{i}. {item}" for i, item in enumerate(report.practice, 1)]
+    return "\n".join(lines) + "\n"
+
+
+def _practice(
+    means: dict[str, float], results: Sequence[QuestionResult], language: str
+) -> list[str]:
+    wording = interview_texts(language).practice
+    points: Counter[str] = Counter()
+    for row in results:
+        if row.metrics is not None:
+            points.update(delivery_problems(row.metrics))
+    problems = [p for p, _ in sorted(points.items(), key=lambda item: -item[1])]  # stable ties
+    keys: list[str] = []
+    for dimension in sorted(DIMENSIONS, key=lambda d: (means[d], DIMENSIONS.index(d))):
+        keys += problems if dimension == "delivery" and problems else [dimension]
+    # Problem names are rubric names ("pace_fast"); practice wording is keyed the same way.
+    keys = [k for k in keys if k in wording][:PRACTICE_COUNT]
+    if problems and problems[0] not in keys and problems[0] in wording:
+        keys[-1] = problems[0]
+    return [wording[k] for k in keys]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
