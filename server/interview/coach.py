@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import re
-import string
 from collections.abc import AsyncIterator, Callable, Sequence
-from importlib import resources
 from typing import Any
 
 import msgspec
 
 from server.errors import ConfigError
-from server.interview.lexicon import primary_language
 from server.interview.metrics import DeliveryMetrics, compute_metrics, words_from_text
 from server.interview.rubric import (
     DIMENSIONS,
@@ -36,12 +32,16 @@ from server.interview.types import (
     FeedbackResult,
     PastAnswer,
 )
+from server.interview.wording import (
+    load_wording,
+    template_fields,
+    with_english_fallback,
+    wording_language,
+)
 
 COACH_MODEL = "podium-coach-1"
-_DEFAULT_LANGUAGE = "en"
 _MAX_POINTS = 2
 _MAX_LISTED = 3
-_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
 class _TemplatesFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -91,37 +91,23 @@ class OfflineCoach:
 
 def templates(language: str) -> dict[str, str]:
     """The coach's wording for a language ("pt-BR" -> "pt"), English where there is none."""
-    primary = primary_language(language)
-    return _templates(primary if _LANGUAGE.match(primary) else _DEFAULT_LANGUAGE)
+    return _templates(wording_language(language))
 
 
 @functools.cache
 def _templates(language: str) -> dict[str, str]:
-    english = _load(_DEFAULT_LANGUAGE)
-    if language == _DEFAULT_LANGUAGE:
-        return english
-    try:
-        translated = _load(language)
-    except FileNotFoundError:
-        return english
-    # A translation must say everything English says, with the same fields to fill.
-    for key, text in english.items():
-        if _fields(translated.get(key, "")) != _fields(text):
-            raise ConfigError(f"coach.{language}.json: {key!r} is missing or has other fields")
-    return translated
+    return with_english_fallback(language, _load, _check_translation)
 
 
 def _load(language: str) -> dict[str, str]:
-    path = resources.files("server.interview") / "data" / f"coach.{language}.json"
-    try:
-        parsed = msgspec.json.decode(path.read_bytes(), type=_TemplatesFile)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise ConfigError(f"coach.{language}.json is malformed: {exc}") from None
-    return parsed.templates
+    return load_wording("coach", language, _TemplatesFile).templates
 
 
-def _fields(template: str) -> set[str]:
-    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+def _check_translation(english: dict[str, str], translated: dict[str, str], language: str) -> None:
+    """A translation must say everything English says, with the same fields to fill."""
+    for key, text in english.items():
+        if template_fields(translated.get(key, "")) != template_fields(text):
+            raise ConfigError(f"coach.{language}.json: {key!r} is missing or has other fields")
 
 
 class _Writer:

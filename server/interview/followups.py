@@ -14,24 +14,24 @@ same question in every language. Other languages get English until their file ex
 from __future__ import annotations
 
 import functools
-import re
-import string
 from collections.abc import Collection
-from importlib import resources
 
 import msgspec
 
 from server.errors import ConfigError
-from server.interview.lexicon import primary_language
 from server.interview.metrics import DeliveryMetrics
 from server.interview.rubric import delivery_problems
 from server.interview.types import Scores
+from server.interview.wording import (
+    load_wording,
+    template_fields,
+    with_english_fallback,
+    wording_language,
+)
 
 FOLLOWUP_ORDER: tuple[str, ...] = ("result", "specificity", "structure", "relevance", "delivery")
 # An answer with every dimension at least this good needs no follow-up.
 STRONG_SCORE = 4
-_DEFAULT_LANGUAGE = "en"
-_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
 class Followup(msgspec.Struct, frozen=True):
@@ -82,38 +82,24 @@ def pick_followup(
 
 def interview_texts(language: str) -> InterviewTexts:
     """The wording for a language ("pt-BR" -> "pt"), English where there is none."""
-    primary = primary_language(language)
-    return _texts(primary if _LANGUAGE.match(primary) else _DEFAULT_LANGUAGE)
+    return _texts(wording_language(language))
 
 
 @functools.cache
 def _texts(language: str) -> InterviewTexts:
-    english = _load(_DEFAULT_LANGUAGE)
-    if language == _DEFAULT_LANGUAGE:
-        return english
-    try:
-        translated = _load(language)
-    except FileNotFoundError:
-        return english
-    _check_translation(english, translated)
-    return translated
+    return with_english_fallback(language, _load, _check_translation)
 
 
 def _load(language: str) -> InterviewTexts:
-    name = f"followups.{language}.json"
-    path = resources.files("server.interview") / "data" / name
-    try:
-        parsed = msgspec.json.decode(path.read_bytes(), type=InterviewTexts)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise ConfigError(f"{name} is malformed: {exc}") from None
+    parsed = load_wording("followups", language, InterviewTexts)
     if parsed.language != language:
-        raise ConfigError(f"{name} says its language is {parsed.language}")
+        raise ConfigError(f"followups.{language}.json says its language is {parsed.language}")
     return parsed
 
 
-def _check_translation(english: InterviewTexts, translated: InterviewTexts) -> None:
+def _check_translation(english: InterviewTexts, translated: InterviewTexts, language: str) -> None:
     """A translation says everything English says: same follow-up ids, same fields to fill."""
-    name = f"followups.{translated.language}.json"
+    name = f"followups.{language}.json"
     for key, templates in english.followups.items():
         ids = [t.id for t in translated.followups.get(key, [])]
         if ids != [t.id for t in templates]:
@@ -121,9 +107,5 @@ def _check_translation(english: InterviewTexts, translated: InterviewTexts) -> N
     for section in ("practice", "nudges"):
         mine: dict[str, str] = getattr(translated, section)
         for key, text in getattr(english, section).items():
-            if _fields(mine.get(key, "")) != _fields(text) or key not in mine:
+            if template_fields(mine.get(key, "")) != template_fields(text) or key not in mine:
                 raise ConfigError(f"{name}: {section} {key!r} is missing or has other fields")
-
-
-def _fields(template: str) -> set[str]:
-    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
