@@ -9,7 +9,6 @@ import logging
 from pathlib import Path
 
 import httpx
-import numpy as np
 import pytest
 
 from benchmarks.client import PodiumClient
@@ -18,7 +17,7 @@ from benchmarks.speech import Clip, normalize_english
 from server.app import create_app, web_dir
 from server.config import Settings
 from tests.e2e.clients import serve_in_process
-from tests.e2e.conftest import clip_audio
+from tests.e2e.conftest import answer_aloud, clip_audio
 
 pytestmark = pytest.mark.e2e
 
@@ -102,12 +101,9 @@ async def test_token_profiles_cors_and_no_secret_or_transcript_leaks(
             client = PodiumClient(url, profile_id="alice", headers=auth)
             try:
                 await client.connect()
-                client.send({"type": "question.set", "text": "Tell me about your cat."})
-                client.send({"type": "answer.start"})
-                await client.track.play(clip_audio(speech_dir, clip))
-                await client.track.play(np.zeros(3_200, np.int16))
-                client.send({"type": "answer.end"})
-                done = await client.wait_for("feedback.done", timeout_s=60)
+                done = await answer_aloud(
+                    client, {"text": "Tell me about your cat."}, clip_audio(speech_dir, clip)
+                )
             finally:
                 await client.close()
             seen += [str(e.message) for e in client.events]

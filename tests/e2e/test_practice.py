@@ -6,13 +6,12 @@ import asyncio
 from pathlib import Path
 
 import httpx
-import numpy as np
 import pytest
 
 from benchmarks.client import PodiumClient
 from benchmarks.serverproc import ServerProcess
 from benchmarks.speech import Clip, word_error_rate
-from tests.e2e.conftest import clip_audio
+from tests.e2e.conftest import answer_aloud, clip_audio
 
 pytestmark = pytest.mark.e2e
 
@@ -34,13 +33,9 @@ async def test_spoken_answer_is_stored_with_metrics_and_streamed_feedback(
     client = PodiumClient(server.url, profile_id="e2e-practice")
     try:
         await client.connect()
-        client.send({"type": "question.set", "question_id": question["id"]})
-        client.send({"type": "answer.start"})
-        await client.track.play(clip_audio(speech_dir, clip))
-        # End right after the speech: the open utterance must be finalised and included.
-        await client.track.play(np.zeros(3_200, np.int16))
-        client.send({"type": "answer.end"})
-        done = await client.wait_for("feedback.done", timeout_s=60)
+        done = await answer_aloud(
+            client, {"question_id": question["id"]}, clip_audio(speech_dir, clip)
+        )
     finally:
         await client.close()
 
