@@ -5,7 +5,11 @@ It serves `POST /{version}/models/{model}:generateContent` (one JSON body) and
 `POST /{version}/models/{model}:streamGenerateContent?alt=sse` (chunked SSE, one
 `data: <GenerateContentResponse>` event per chunk), answers errors as
 `{"error": {"code", "message", "status"}}`, and records every request it received.
-What it does is scripted by a `Behaviour`: delays, HTTP errors, a hang, a stream cut mid-way.
+Each request is told apart by what it asks for (`RecordedRequest.call`): the feedback prose
+(the stream), the feedback scores, the interviewer's follow-up (its response schema has a
+`question` property) or its questions (a `questions` array; as many as the schema's `minItems`).
+What it does is scripted by a `Behaviour`: replies, delays, HTTP errors, a hang, a blocked
+reply, a stream cut mid-way, failures only after some requests went well.
 
 Run `python -m benchmarks.fake_gemini serve` to keep one running, or
 `python -m benchmarks.fake_gemini measure` for the time to the first feedback chunk.
@@ -37,6 +41,30 @@ DEFAULT_CHUNKS = [
     "Pace and pauses were comfortable to follow.",
 ]
 DEFAULT_SCORES = {"structure": 4, "relevance": 4, "specificity": 3, "result": 3, "delivery": 4}
+DEFAULT_FOLLOWUP = "What happened in the end, and how did you measure it?"
+# Replies to the questions call, in order (numbered once all were used); competencies are from
+# the question bank's list. Ten: as many as an interview may ask for.
+DEFAULT_QUESTIONS: list[dict[str, Any]] = [
+    {"text": text, "competencies": competencies}
+    for text, competencies in [
+        ("Tell me about a time you shipped under a tight deadline.", ["prioritisation"]),
+        ("Describe a disagreement with a teammate about a decision.", ["conflict", "teamwork"]),
+        (
+            "What would you do if a customer reported a bug nobody could reproduce?",
+            ["customer-focus"],
+        ),
+        ("Tell me about a project that failed and what you learned.", ["failure", "learning"]),
+        ("Describe a time you helped a less experienced colleague grow.", ["mentoring"]),
+        ("Tell me about a decision you made without all the facts.", ["ambiguity"]),
+        ("Describe a time you changed a senior person's mind.", ["influence"]),
+        ("Tell me about a time you owned a problem outside your job.", ["ownership"]),
+        (
+            "What would you do if two stakeholders wanted opposite things?",
+            ["stakeholder-management"],
+        ),
+        ("Tell me about feedback that changed how you work.", ["feedback", "learning"]),
+    ]
+]
 
 _PATH = re.compile(
     r"^/(?P<version>[^/]+)/models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent)$"
@@ -51,26 +79,56 @@ _API_STATUS = {
     503: "UNAVAILABLE",
 }
 
-Target = Literal["all", "stream", "generate"]
+Call = Literal["prose", "scores", "followup", "questions"]
+# "stream" is the prose call; "generate" every non-streamed call; a `Call` just that one.
+Target = Literal["all", "stream", "generate", "prose", "scores", "followup", "questions"]
 
 
 class Behaviour(msgspec.Struct, frozen=True, kw_only=True):
     """What the fake does with the next requests.
 
-    `target` picks which calls (the prose stream, the JSON `generate` call, or both) get
-    `error_status` or `hang`; `errors_before_success` counts per call kind. The delays apply
-    to both kinds: before the first chunk (or the JSON body) and between stream chunks.
+    Replies: `chunks` (prose), `scores_text` (raw JSON), `followup` (the follow-up question),
+    `questions` (cycled up to the count asked for, or `question_count` when set); the raw JSON
+    `followup_json` / `questions_json` replace the built replies (for malformed ones).
+
+    Failures: `target` picks which calls (see `Target`) get `error_status`, `hang` or
+    `blocked` (a reply refused for safety). The first `fail_after` targeted requests succeed,
+    every later one fails; `errors_before_success` caps the failures per call (None: all fail).
+    The delays apply to every call: before the first chunk (or the JSON body) and between
+    stream chunks. Assigning `FakeGemini.behaviour` starts the counts afresh.
     """
 
     chunks: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_CHUNKS))
     scores_text: str = json.dumps(DEFAULT_SCORES)
+    followup: str = DEFAULT_FOLLOWUP
+    followup_json: str | None = None
+    questions: list[dict[str, Any]] = msgspec.field(default_factory=lambda: list(DEFAULT_QUESTIONS))
+    question_count: int | None = None  # None: as many as the request's schema asks for
+    questions_json: str | None = None
     first_chunk_delay_s: float = 0.0
     chunk_delay_s: float = 0.0
     error_status: int | None = None
     errors_before_success: int | None = None  # None: every targeted request fails
+    fail_after: int = 0
     hang: bool = False
+    blocked: bool = False
     cut_after_chunks: int | None = None
     target: Target = "all"
+
+    def reply_text(self, request: RecordedRequest) -> str:
+        """The JSON text a non-streamed call answers with."""
+        if request.call == "followup":
+            if self.followup_json is not None:
+                return self.followup_json
+            return json.dumps({"question": self.followup})
+        if request.call == "questions":
+            if self.questions_json is not None:
+                return self.questions_json
+            count = self.question_count
+            if count is None:
+                count = request.schema["properties"]["questions"].get("minItems", 1)
+            return json.dumps({"questions": _take(self.questions, count)})
+        return self.scores_text
 
 
 class RecordedRequest(msgspec.Struct, frozen=True):
@@ -86,6 +144,38 @@ class RecordedRequest(msgspec.Struct, frozen=True):
     def kind(self) -> Literal["stream", "generate"]:
         return "stream" if self.path.endswith(":streamGenerateContent") else "generate"
 
+    @property
+    def schema(self) -> dict[str, Any]:
+        """The response JSON schema the request asked for ({} when none)."""
+        config = self.body.get("generationConfig") or {}
+        schema: dict[str, Any] = config.get("responseJsonSchema") or {}
+        return schema
+
+    @property
+    def call(self) -> Call:
+        """Which of Podium's calls this is, from its kind and response schema."""
+        if self.kind == "stream":
+            return "prose"
+        properties = self.schema.get("properties") or {}
+        if "questions" in properties:
+            return "questions"
+        if "question" in properties:
+            return "followup"
+        return "scores"
+
+    @property
+    def prompt(self) -> str:
+        """The text of the user turn."""
+        return "".join(
+            part.get("text", "") for content in self.body["contents"] for part in content["parts"]
+        )
+
+    @property
+    def system_instruction(self) -> str:
+        """The text of the system instruction ("" when none)."""
+        parts = (self.body.get("systemInstruction") or {}).get("parts") or []
+        return "".join(part.get("text", "") for part in parts)
+
 
 class FakeGemini:
     """The server: `start()`/`close()` or a `with` block; `base_url` for the SDK's HttpOptions.
@@ -95,11 +185,12 @@ class FakeGemini:
     """
 
     def __init__(self, behaviour: Behaviour | None = None, *, api_key: str | None = None) -> None:
-        self.behaviour = behaviour or Behaviour()
         self.api_key = api_key
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._failed: dict[str, int] = {}
+        self._passed = 0
+        self.behaviour = behaviour or Behaviour()
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
         self._server = _Server(("127.0.0.1", 0), _Handler, self)
@@ -107,6 +198,22 @@ class FakeGemini:
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.02,), name="fake-gemini"
         )
+
+    @property
+    def behaviour(self) -> Behaviour:
+        return self._behaviour
+
+    @behaviour.setter
+    def behaviour(self, behaviour: Behaviour) -> None:
+        with self._lock:
+            self._behaviour = behaviour
+            self._failed.clear()
+            self._passed = 0
+
+    def calls(self, call: Call) -> list[RecordedRequest]:
+        """The requests received for one kind of call, in order."""
+        with self._lock:
+            return [request for request in self.requests if request.call == call]
 
     @property
     def base_url(self) -> str:
@@ -140,16 +247,21 @@ class FakeGemini:
         with self._lock:
             self.requests.append(request)
 
-    def _should_fail(self, kind: str) -> bool:
-        """Count a targeted request and say whether it gets the scripted error or hang."""
+    def _should_fail(self, request: RecordedRequest) -> bool:
+        """Count a targeted request and say whether it gets the scripted failure."""
         b = self.behaviour
-        if b.target not in ("all", kind):
+        if not (b.hang or b.blocked or b.error_status):
+            return False
+        if b.target not in ("all", request.kind, request.call):
             return False
         with self._lock:
-            failed = self._failed.get(kind, 0)
+            if self._passed < b.fail_after:
+                self._passed += 1
+                return False
+            failed = self._failed.get(request.call, 0)
             if b.errors_before_success is not None and failed >= b.errors_before_success:
                 return False
-            self._failed[kind] = failed + 1
+            self._failed[request.call] = failed + 1
         return True
 
 
@@ -197,35 +309,46 @@ class _Handler(BaseHTTPRequestHandler):
         if match is None:
             self._send_error(404, f"no such method: {url.path}")
             return
-        fake._record(RecordedRequest("POST", url.path, url.query, headers, json.loads(raw)))
+        request = RecordedRequest("POST", url.path, url.query, headers, json.loads(raw))
+        fake._record(request)
         if fake.api_key is not None and headers.get("x-goog-api-key") != fake.api_key:
             self._send_error(
                 400, "API key not valid. Please pass a valid API key.", "API_KEY_INVALID"
             )
             return
-        kind = "stream" if match["method"] == "streamGenerateContent" else "generate"
         behaviour = fake.behaviour
-        if (behaviour.hang or behaviour.error_status) and fake._should_fail(kind):
+        if fake._should_fail(request):
             if behaviour.hang:
                 fake._stopping.wait()
                 self.close_connection = True
                 return
-            assert behaviour.error_status is not None
-            self._send_error(behaviour.error_status, "scripted failure")
+            if behaviour.error_status:
+                self._send_error(behaviour.error_status, "scripted failure")
+                return
+            blocked = _blocked_response(match["model"])
+            if request.kind == "stream":
+                self._start_stream()
+                self._write_event(blocked)
+                self._write_chunk(b"")
+            else:
+                self._send_json(200, blocked)
             return
         if fake._stopping.wait(behaviour.first_chunk_delay_s):
             return
-        if kind == "stream":
+        if request.kind == "stream":
             self._stream(behaviour, match["model"])
         else:
-            body = _response(behaviour.scores_text, match["model"], finished=True)
+            body = _response(behaviour.reply_text(request), match["model"], finished=True)
             self._send_json(200, body)
 
-    def _stream(self, behaviour: Behaviour, model: str) -> None:
+    def _start_stream(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+
+    def _stream(self, behaviour: Behaviour, model: str) -> None:
+        self._start_stream()
         for index, text in enumerate(behaviour.chunks):
             if behaviour.cut_after_chunks is not None and index >= behaviour.cut_after_chunks:
                 # Drop the connection with the chunked body unfinished: a truncated stream.
@@ -235,9 +358,11 @@ class _Handler(BaseHTTPRequestHandler):
             if index and self.server.fake._stopping.wait(behaviour.chunk_delay_s):
                 return
             last = index == len(behaviour.chunks) - 1
-            event = b"data: " + json.dumps(_response(text, model, finished=last)).encode()
-            self._write_chunk(event + b"\r\n\r\n")
+            self._write_event(_response(text, model, finished=last))
         self._write_chunk(b"")
+
+    def _write_event(self, response: dict[str, Any]) -> None:
+        self._write_chunk(b"data: " + json.dumps(response).encode() + b"\r\n\r\n")
 
     def _write_chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
@@ -278,6 +403,28 @@ def _response(text: str, model: str, *, finished: bool) -> dict[str, Any]:
         "usageMetadata": {"promptTokenCount": 200, "candidatesTokenCount": 40},
         "modelVersion": model,
         "responseId": "fake",
+    }
+
+
+def _take(questions: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """The first `count` questions, going round again with numbered texts (still distinct)."""
+    taken = []
+    for index in range(count):
+        rounds, position = divmod(index, len(questions))
+        question = dict(questions[position])
+        if rounds:
+            question["text"] = f"{question['text']} ({rounds + 1})"
+        taken.append(question)
+    return taken
+
+
+def _blocked_response(model: str) -> dict[str, Any]:
+    """Gemini's answer to a prompt its safety filters blocked: no candidates."""
+    return {
+        "promptFeedback": {"blockReason": "SAFETY"},
+        "usageMetadata": {"promptTokenCount": 200},
+        "modelVersion": model,
+        "responseId": "fake-blocked",
     }
 
 

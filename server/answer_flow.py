@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server import protocol
-from server.interview.practice import CompletedAnswer, PracticeService
+from server.interview.live import answer_word
+from server.interview.practice import CompletedAnswer, PracticeOutcome, PracticeService
 from server.interview.questions import GENERAL_ROLE, QuestionBank
-from server.interview.types import AnswerWord
 from server.store import Store
 from server.transcription import FinalUtterance, LiveTranscription
 
@@ -25,11 +25,16 @@ Emit = Callable[[protocol.ServerMessage], None]
 MAX_QUESTION_CHARS = 2000
 
 
-@dataclass(slots=True)
-class _Question:
+@dataclass(frozen=True, slots=True)
+class AskedQuestion:
+    """The question being answered; in a mock interview also where its answers belong."""
+
     question_id: str | None
     text: str
     role: str
+    interview_id: str | None = None
+    parent_answer_id: str | None = None
+    followup_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -68,7 +73,7 @@ class AnswerFlow:
         self._practice = practice
         self._model_name = model_name
         self._send = send
-        self._question: _Question | None = None
+        self._question: AskedQuestion | None = None
         self._answers: list[_AnswerInProgress] = []  # recording, or waiting for their last final
         self.finishing: set[asyncio.Task[Any]] = set()
 
@@ -90,13 +95,20 @@ class AnswerFlow:
             if question is None:
                 self._error("unknown_question", f"no question with id {message.question_id!r}")
                 return
-            self._question = _Question(question.id, question.text, role)
-            # So that the next random question avoids it, answered or not.
-            await self._store.record_question_asked(self._profile_id, self._session_id, question.id)
+            await self.ask(AskedQuestion(question.id, question.text, role))
         elif message.text and message.text.strip():
-            self._question = _Question(None, message.text.strip()[:MAX_QUESTION_CHARS], role)
+            self._question = AskedQuestion(None, message.text.strip()[:MAX_QUESTION_CHARS], role)
         else:
             self._error("bad_message", "question.set needs question_id or text")
+
+    async def ask(self, question: AskedQuestion) -> None:
+        """Set the question the next answers answer."""
+        self._question = question
+        # A bank question is remembered as asked, answered or not, so that picks avoid it.
+        if question.question_id is not None and question.parent_answer_id is None:
+            await self._store.record_question_asked(
+                self._profile_id, self._session_id, question.question_id
+            )
 
     @property
     def recording(self) -> bool:
@@ -106,18 +118,24 @@ class AnswerFlow:
     def _recording(self) -> _AnswerInProgress | None:
         return next((a for a in self._answers if a.end_ms is None), None)
 
-    def start(self) -> None:
+    def start(self, at_ms: int | None = None) -> bool:
+        """Start recording an answer at audio position `at_ms` (default: now); False if one is."""
         if self._recording is not None:
             self._error("answer_in_progress", "an answer is already being recorded")
-            return
-        self._answers.append(_AnswerInProgress(start_ms=self._live.received_ms))
+            return False
+        start_ms = self._live.received_ms if at_ms is None else at_ms
+        self._answers.append(_AnswerInProgress(start_ms=start_ms))
+        return True
 
-    def end(self) -> None:
-        """Close the answer at the current audio position; an open utterance is finalised first."""
+    def end(self) -> asyncio.Task[PracticeOutcome] | None:
+        """Close the answer at the current audio position; an open utterance is finalised first.
+
+        Returns the task storing it and streaming its feedback (None without an answer).
+        """
         answer = self._recording
         if answer is None:
             self._error("no_answer", "answer.end without answer.start")
-            return
+            return None
         answer.end_ms = self._live.received_ms
         self._live.end_utterance()
         task = asyncio.create_task(
@@ -126,6 +144,7 @@ class AnswerFlow:
         self.finishing.add(task)
         task.add_done_callback(self.finishing.discard)
         task.add_done_callback(self._answer_done)
+        return task
 
     def on_final(self, final: FinalUtterance) -> None:
         for answer in self._answers:
@@ -140,21 +159,12 @@ class AnswerFlow:
                 exc_info=task.exception(),
             )
 
-    async def _store_answer(self, answer: _AnswerInProgress) -> None:
+    async def _store_answer(self, answer: _AnswerInProgress) -> PracticeOutcome:
         await self._live.drain()
         self._answers.remove(answer)
         end_ms = answer.end_ms if answer.end_ms is not None else self._live.received_ms
-        question = self._question or _Question(None, "", GENERAL_ROLE)
-        words = [
-            AnswerWord(
-                word=w.word,
-                start_s=max(0, w.start_ms - answer.start_ms) / 1000,
-                end_s=max(0, w.end_ms - answer.start_ms) / 1000,
-                probability=w.probability,
-            )
-            for final in answer.finals
-            for w in final.words
-        ]
+        question = self._question or AskedQuestion(None, "", GENERAL_ROLE)
+        words = [answer_word(w, answer.start_ms) for final in answer.finals for w in final.words]
         completed = CompletedAnswer(
             profile_id=self._profile_id,
             session_id=self._session_id,
@@ -166,5 +176,8 @@ class AnswerFlow:
             transcript=" ".join(f.text for f in answer.finals if f.text),
             duration_s=max(0, end_ms - answer.start_ms) / 1000,
             model=self._model_name,
+            interview_id=question.interview_id,
+            parent_answer_id=question.parent_answer_id,
+            followup_id=question.followup_id,
         )
-        await self._practice.complete_answer(completed, self._send)
+        return await self._practice.complete_answer(completed, self._send)

@@ -14,7 +14,7 @@ from litestar import Litestar
 from litestar.di import Provide
 from litestar.static_files import create_static_files_router
 
-from server.api import answers, debug, health, questions, sessions
+from server.api import answers, debug, health, interviews, questions, sessions
 from server.api.deps import provide_profile_id
 from server.api.errors import EXCEPTION_HANDLERS
 from server.asr.pool import TranscriberPool, multilingual_loader
@@ -24,7 +24,9 @@ from server.auth import access_guard
 from server.config import Settings
 from server.interview.coach import OfflineCoach
 from server.interview.gemini import GeminiFeedback
+from server.interview.interviewer import GeminiInterviewer
 from server.interview.practice import PracticeService
+from server.interview.questioner import Questioner
 from server.interview.questions import QuestionBank
 from server.interview.types import FeedbackProvider
 from server.registry import SessionRegistry
@@ -102,6 +104,8 @@ def create_app(
             fallback=OfflineCoach(),
             settings=settings,
         )
+        # Gemini writes follow-ups and job-description questions when a key is configured.
+        interviewer = GeminiInterviewer(settings) if settings.gemini_api_key else None
         opened.registry = SessionRegistry(
             SessionServices(
                 settings=settings,
@@ -110,6 +114,11 @@ def create_app(
                 practice=practice,
                 question_bank=opened.question_bank,
                 store=opened.store,
+                questioner=Questioner(
+                    question_bank=opened.question_bank,
+                    store=opened.store,
+                    interviewer=interviewer,
+                ),
             )
         )
         log.info(
@@ -125,6 +134,8 @@ def create_app(
             scheduler.shutdown()
             if feedback is None and isinstance(provider, GeminiFeedback):
                 await provider.aclose()
+            if interviewer is not None:
+                await interviewer.aclose()
             if store is None:
                 await opened.store.close()
 
@@ -140,6 +151,7 @@ def create_app(
             *health.ROUTE_HANDLERS,
             *questions.ROUTE_HANDLERS,
             *answers.ROUTE_HANDLERS,
+            *interviews.ROUTE_HANDLERS,
             *debug.ROUTE_HANDLERS,
             create_static_files_router(path="/", directories=[web_dir()], html_mode=True),
         ],

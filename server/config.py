@@ -10,6 +10,7 @@ from typing import Any, Literal
 import msgspec
 
 from server.errors import ConfigError
+from server.protocol import MAX_SILENCE_END_MS
 
 ENV_PREFIX = "PODIUM_"
 
@@ -74,6 +75,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     gemini_base_url: str = ""
     gemini_timeout_s: float = 30.0
     long_pause_s: float = 2.5
+    # Mock interviews: quiet this long after speaking ends an answer (0: only the button does).
+    interview_silence_ms: int = 3000
 
     # Access: with a token, every /api/ call needs `Authorization: Bearer <token>`.
     access_token: str = ""
@@ -91,6 +94,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
         for name in _POSITIVE_FIELDS:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be greater than 0")
+        if not 0 <= self.interview_silence_ms <= MAX_SILENCE_END_MS:
+            raise ConfigError(f"interview_silence_ms must be between 0 and {MAX_SILENCE_END_MS}")
         if self.max_utterance_s < 2 or self.max_utterance_s > 30:
             raise ConfigError("max_utterance_s must be between 2 and 30 (Whisper's window is 30 s)")
 

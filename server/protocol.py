@@ -6,12 +6,15 @@ always get a default, so older clients keep working.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 PROTOCOL_VERSION = 1
 MAX_CLIENT_MESSAGE_BYTES = 16_384
+MAX_INTERVIEW_QUESTIONS = 10
+MAX_JOB_DESCRIPTION_CHARS = 8_000
+MAX_SILENCE_END_MS = 30_000
 
 
 class _Message(msgspec.Struct, tag_field="type", omit_defaults=False):
@@ -121,6 +124,86 @@ class FeedbackDone(_Message, tag="feedback.done"):
     model: str
 
 
+class InterviewStarted(_Message, tag="interview.started"):
+    """An interview began: `questions` main questions will be asked (follow-ups come on top)."""
+
+    interview_id: str
+    role: str
+    language: str
+    questions: int
+    question_source: Literal["bank", "job_description"]
+    followups: bool
+    nudges: bool
+    silence_end_ms: int
+
+
+class QuestionAsked(_Message, tag="question.asked"):
+    """A main question, to be shown and spoken; `number` counts from 1 up to `total`."""
+
+    interview_id: str
+    number: int
+    total: int
+    question_id: str | None
+    text: str
+    competencies: list[str]
+
+
+class FollowupAsked(_Message, tag="followup.asked"):
+    """One follow-up on the answer to main question `number`, aimed at its weakest dimension."""
+
+    interview_id: str
+    number: int
+    parent_answer_id: str
+    followup_id: str | None
+    text: str
+    dimension: str
+    source: Literal["gemini", "offline"]
+
+
+class AnswerStarted(_Message, tag="answer.started"):
+    """Recording of the answer began (first speech after the question, or `answer.start`)."""
+
+    interview_id: str
+    audio_ms: int
+
+
+class AnswerCountdown(_Message, tag="answer.countdown"):
+    """The person went quiet: unless they speak again, the answer ends in `ends_in_ms`."""
+
+    interview_id: str
+    ends_in_ms: int
+
+
+class AnswerResumed(_Message, tag="answer.resumed"):
+    """They spoke again before the countdown ran out: the countdown is off."""
+
+    interview_id: str
+
+
+class AnswerEnded(_Message, tag="answer.ended"):
+    """The answer is closed; `answer.saved` and its feedback follow."""
+
+    interview_id: str
+    reason: Literal["button", "silence", "interview_end", "disconnect"]
+
+
+class NudgeEvent(_Message, tag="nudge"):
+    """A gentle live hint on delivery; `at_ms` is the time into the answer."""
+
+    kind: Literal["pace_fast", "pace_slow", "fillers", "long_answer"]
+    detail: str
+    at_ms: int
+    interview_id: str | None = None
+
+
+class InterviewReportEvent(_Message, tag="interview.report"):
+    """The interview ended. `report` is null when nothing was answered."""
+
+    interview_id: str
+    status: Literal["completed", "ended_early"]
+    report: dict[str, Any] | None
+
+
 ServerMessage = (
     SessionReady
     | SpeechStarted
@@ -131,6 +214,15 @@ ServerMessage = (
     | AnswerSaved
     | FeedbackDelta
     | FeedbackDone
+    | InterviewStarted
+    | QuestionAsked
+    | FollowupAsked
+    | AnswerStarted
+    | AnswerCountdown
+    | AnswerResumed
+    | AnswerEnded
+    | NudgeEvent
+    | InterviewReportEvent
 )
 
 
@@ -157,7 +249,28 @@ class AnswerEnd(_Message, tag="answer.end"):
     pass
 
 
-ClientMessage = Ping | QuestionSet | AnswerStart | AnswerEnd
+class InterviewStart(_Message, tag="interview.start", forbid_unknown_fields=False):
+    """Start a mock interview in the session's language.
+
+    `silence_end_ms`: quiet this long after speaking ends an answer (null: the server's
+    default; 0: only `answer.end` does).
+    """
+
+    role: str | None = None
+    questions: Annotated[int, msgspec.Meta(ge=1, le=MAX_INTERVIEW_QUESTIONS)] = 5
+    job_description: Annotated[str, msgspec.Meta(max_length=MAX_JOB_DESCRIPTION_CHARS)] | None = (
+        None
+    )
+    followups: bool = True
+    nudges: bool = True
+    silence_end_ms: Annotated[int, msgspec.Meta(ge=0, le=MAX_SILENCE_END_MS)] | None = None
+
+
+class InterviewEnd(_Message, tag="interview.end"):
+    pass
+
+
+ClientMessage = Ping | QuestionSet | AnswerStart | AnswerEnd | InterviewStart | InterviewEnd
 
 _encoder = msgspec.json.Encoder()
 _client_decoder = msgspec.json.Decoder(ClientMessage)

@@ -29,7 +29,9 @@ from server.audio.vad import VadConfig
 from server.config import Settings
 from server.inbound import MessageGate, Throttle
 from server.interview.practice import PracticeService
+from server.interview.questioner import Questioner
 from server.interview.questions import QuestionBank
+from server.interview_flow import InterviewFlow
 from server.rtc.audio_input import InputLevel, audio_chunks
 from server.store import Store
 from server.transcription import FinalUtterance, LiveTranscription
@@ -77,6 +79,7 @@ class SessionServices:
     practice: PracticeService
     question_bank: QuestionBank
     store: Store
+    questioner: Questioner
 
 
 class Session:
@@ -108,7 +111,7 @@ class Session:
             vad_config=VadConfig.from_settings(settings),
             language=None if language == "auto" else language,
             partial_interval_ms=settings.partial_interval_ms,
-            emit=self.send,
+            emit=self._on_caption,
             on_final=self._on_final,
         )
         self.answers = AnswerFlow(
@@ -120,6 +123,18 @@ class Session:
             store=services.store,
             practice=services.practice,
             model_name=transcriber.model_name,
+            send=self.send,
+        )
+        self.interview = InterviewFlow(
+            session_id=session_id,
+            profile_id=profile_id,
+            language=language,
+            answers=self.answers,
+            questioner=services.questioner,
+            store=services.store,
+            silence_end_ms=settings.interview_silence_ms,
+            vad_end_ms=settings.vad_end_ms,
+            received_ms=lambda: self.live.received_ms,
             send=self.send,
         )
         self._request_close = request_close
@@ -167,6 +182,10 @@ class Session:
             channel.send(text)
         except Exception:  # the channel closed under us: the session is ending
             log.debug("session %s: dropped a message on a closed channel", self.id)
+
+    def _on_caption(self, message: protocol.ServerMessage) -> None:
+        self.send(message)
+        self.interview.observe(message)
 
     def _error(self, code: str, message: str, *, retryable: bool = False) -> None:
         self.send(protocol.ErrorEvent(code=code, message=message, retryable=retryable))
@@ -271,6 +290,7 @@ class Session:
                 break
             await self._wait_for_decoder()
             self.live.push(chunk)
+            self.interview.on_audio(self.live.utterance_open)
             self._note_backlog()
         self.live.end_utterance()
         await self.live.drain()
@@ -320,7 +340,7 @@ class Session:
         while True:
             idle_s = loop.time() - self._last_activity
             remaining_s = timeout_s - idle_s
-            if remaining_s <= 0 and not self.answers.finishing:
+            if remaining_s <= 0 and not self.answers.finishing and not self.interview.tasks:
                 break
             # An answer being stored and given feedback is activity too: look again later.
             await asyncio.sleep(remaining_s if remaining_s > 0 else IDLE_RECHECK_S)
@@ -357,12 +377,22 @@ class Session:
                         peak_dbfs=self.audio.peak_dbfs,
                     )
                 )
+            case protocol.QuestionSet() if self.interview.active:
+                self._error("interview_in_progress", "the interview chooses the questions")
             case protocol.QuestionSet():
                 await self.answers.set_question(message)
+            case protocol.AnswerStart() if self.interview.active:
+                self.interview.start_answer()
             case protocol.AnswerStart():
                 self.answers.start()
+            case protocol.AnswerEnd() if self.interview.active:
+                self.interview.end_answer()
             case protocol.AnswerEnd():
                 self.answers.end()
+            case protocol.InterviewStart():
+                await self.interview.start(message)
+            case protocol.InterviewEnd():
+                self.interview.end()
 
     def _on_final(self, final: FinalUtterance) -> None:
         self.answers.on_final(final)
@@ -377,17 +407,19 @@ class Session:
             return
         self._closed = True
         await self._stop_audio_intake()
-        if self.answers.recording:
+        if self.interview.active:
+            self.interview.end("disconnect")
+        elif self.answers.recording:
             self.answers.end()
-        else:
-            self.live.end_utterance()
+        self.live.end_utterance()
         grace_s = self._services.settings.close_grace_s
         finishing = self.answers.finishing
         try:
             async with asyncio.timeout(grace_s):
                 await self.live.drain()
-                if finishing:
-                    await asyncio.wait(finishing)
+                # The interview's tasks wait for its answers, then store the report.
+                while finishing or self.interview.tasks:
+                    await asyncio.wait([*finishing, *self.interview.tasks])
         except TimeoutError:
             log.error(
                 "session %s: %d final(s) and %d answer(s) not done within %ss",
@@ -396,9 +428,10 @@ class Session:
                 len(finishing),
                 grace_s,
             )
-        for task in [*self._tasks, *finishing]:
+        leftover = [*self._tasks, *finishing, *self.interview.tasks]
+        for task in leftover:
             task.cancel()
-        await asyncio.gather(*self._tasks, *finishing, return_exceptions=True)
+        await asyncio.gather(*leftover, return_exceptions=True)
         await self.peer.close()
 
     async def _stop_audio_intake(self) -> None:

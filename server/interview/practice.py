@@ -46,6 +46,20 @@ class CompletedAnswer(msgspec.Struct, frozen=True):
     transcript: str
     duration_s: float
     model: str
+    # In a mock interview: the interview, and for a follow-up its parent answer and template.
+    interview_id: str | None = None
+    parent_answer_id: str | None = None
+    followup_id: str | None = None
+
+
+class PracticeOutcome(msgspec.Struct, frozen=True):
+    """What became of a completed answer: its id, metrics, and the feedback (None if every
+    provider failed)."""
+
+    answer_id: str
+    transcript: str
+    metrics: DeliveryMetrics
+    feedback: FeedbackResult | None
 
 
 class _Timing:
@@ -98,8 +112,8 @@ class PracticeService:
                 continue  # metrics stored by an older version: no pace to learn from
         return usual_pace(earlier)
 
-    async def complete_answer(self, answer: CompletedAnswer, emit: Emit) -> str:
-        """Store the answer, stream its feedback through `emit`; return the answer id."""
+    async def complete_answer(self, answer: CompletedAnswer, emit: Emit) -> PracticeOutcome:
+        """Store the answer and stream its feedback through `emit`."""
         metrics = compute_metrics(
             answer.words,
             duration_s=answer.duration_s,
@@ -127,6 +141,9 @@ class PracticeService:
             metrics=metrics_data,
             duration_s=answer.duration_s,
             model=answer.model,
+            interview_id=answer.interview_id,
+            parent_answer_id=answer.parent_answer_id,
+            followup_id=answer.followup_id,
         )
         timing = _Timing()
         emit(AnswerSaved(answer_id=stored.id, transcript=stored.transcript, metrics=metrics_data))
@@ -139,8 +156,9 @@ class PracticeService:
             history=history,
         )
         result = await self._feedback_with_fallback(stored.id, request, emit, timing)
+        outcome = PracticeOutcome(stored.id, stored.transcript, metrics, result)
         if result is None:
-            return stored.id
+            return outcome
         await self._store.save_feedback(
             stored.id, result, latency_s=timing.elapsed(), first_chunk_s=timing.first_chunk_s
         )
@@ -161,7 +179,7 @@ class PracticeService:
                 model=result.model,
             )
         )
-        return stored.id
+        return outcome
 
     async def _feedback_with_fallback(
         self, answer_id: str, request: FeedbackRequest, emit: Emit, timing: _Timing

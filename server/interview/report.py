@@ -21,7 +21,8 @@ import msgspec
 
 from server.interview.followups import interview_texts
 from server.interview.metrics import DeliveryMetrics
-from server.interview.rubric import DIMENSIONS, delivery_problems
+from server.interview.practice import PracticeOutcome
+from server.interview.rubric import DIMENSIONS, assess, delivery_problems, overall_score
 from server.interview.types import Scores
 
 # Points of the 0-100 overall score: smaller moves are noise between question sets.
@@ -55,6 +56,41 @@ class InterviewReport(msgspec.Struct, frozen=True, kw_only=True):
     trend: Trend
     earlier_mean: float | None
     practice: list[str]
+
+
+def question_result(
+    *, key: str, question: str, outcome: PracticeOutcome, parent_key: str | None
+) -> QuestionResult:
+    """The report's row for a stored answer: its feedback's scores and first sentence, or the
+    rubric's scores when every feedback provider failed."""
+    feedback = outcome.feedback
+    if feedback is None:
+        scores = assess(question, outcome.transcript, outcome.metrics)
+        overall, text = overall_score(scores), ""
+    else:
+        scores, overall, text = feedback.scores, feedback.overall, feedback.text
+    return QuestionResult(
+        question_id=key,
+        question=question,
+        transcript=outcome.transcript,
+        scores=scores,
+        overall=overall,
+        feedback=first_sentence(text),
+        is_followup=parent_key is not None,
+        parent_id=parent_key,
+        metrics=outcome.metrics,
+    )
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a text, on one line."""
+    flat = _one_line(text)
+    for index, char in enumerate(flat):
+        if char in ".!?" and (index + 1 == len(flat) or flat[index + 1] == " "):
+            return flat[: index + 1]
+        if char in "。！？":  # CJK punctuation ends a sentence with no space after it
+            return flat[: index + 1]
+    return flat
 
 
 def build_report(

@@ -1,4 +1,5 @@
-"""Database tables: answers, their feedback and the questions each profile was asked.
+"""Database tables: answers, their feedback, the questions each profile was asked and the mock
+interviews answers belong to.
 
 Portable types only (String ids, JSON, timezone-aware timestamps) so the same models run on
 SQLite and PostgreSQL. The migrations in `server/store/migrations` create these tables; a test
@@ -64,6 +65,14 @@ class AnswerRow(Base):
     duration_s: Mapped[float] = mapped_column(Float)
     model: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set for answers given in a mock interview; a follow-up also names the answer it probes.
+    interview_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH),
+        ForeignKey("interviews.id", ondelete="CASCADE", name="fk_answers_interview_id"),
+        index=True,
+    )
+    parent_answer_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    followup_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_answers_profile_created", "profile_id", "created_at"),
@@ -102,3 +111,26 @@ class QuestionAskedRow(Base):
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_questions_asked_profile_asked", "profile_id", "asked_at"),)
+
+
+class InterviewRow(Base):
+    """A mock interview: what was planned, how it ended and its report (once finished)."""
+
+    __tablename__ = "interviews"
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    profile_id: Mapped[str] = mapped_column(String(PROFILE_ID_LENGTH))
+    session_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16))
+    planned_questions: Mapped[int] = mapped_column(Integer)
+    question_source: Mapped[str] = mapped_column(String(32))
+    job_description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overall_mean: Mapped[float | None] = mapped_column(Float)
+    # SQL NULL rather than JSON `null` for "no report", so queries can filter on it.
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+    __table_args__ = (Index("ix_interviews_profile_created", "profile_id", "created_at"),)

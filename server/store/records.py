@@ -41,12 +41,45 @@ class StoredAnswer(msgspec.Struct, frozen=True):
     model: str
     created_at: str
     feedback: StoredFeedback | None = None
+    # Answers given in a mock interview; a follow-up names its parent answer and template.
+    interview_id: str | None = None
+    parent_answer_id: str | None = None
+    followup_id: str | None = None
 
 
 class QuestionAsked(msgspec.Struct, frozen=True):
     question_id: str
     session_id: str
     asked_at: str
+
+
+class InterviewSummary(msgspec.Struct, frozen=True):
+    """A mock interview in the history list.
+
+    `status`: "in_progress", "completed" or "ended_early"; `answered`: answers stored in it,
+    follow-ups included; `trend`: the report's trend, None without a report.
+    """
+
+    id: str
+    role: str
+    language: str
+    status: str
+    planned_questions: int
+    question_source: str
+    answered: int
+    created_at: str
+    finished_at: str | None
+    overall_mean: float | None
+    trend: str | None
+
+
+class StoredInterview(InterviewSummary, frozen=True):
+    """A mock interview with its report (`msgspec.to_builtins(InterviewReport)`, None until
+    finished with answers) and its answers in the order asked."""
+
+    job_description: str | None
+    report: dict[str, Any] | None
+    answers: list[StoredAnswer]
 
 
 def iso(value: datetime) -> str:

@@ -1,25 +1,34 @@
-"""`Store`: every read and write of answers, feedback and questions asked, scoped to a profile."""
+"""`Store`: the one entry point to the database. Answers, feedback, questions asked, progress
+and the export live here; the mock-interview queries come from `InterviewQueries`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select, union_all
+from sqlalchemy import delete, func, or_, select, union_all
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from server.errors import ConfigError, NotFoundError
 from server.interview.progress import Progress, ScoredAnswer, compute_progress
 from server.interview.rubric import RUBRIC_VERSION
-from server.interview.types import AnswerWord, FeedbackResult, PastAnswer, Scores
+from server.interview.types import AnswerWord, FeedbackResult, PastAnswer
+from server.store.convert import (
+    answer_record,
+    feedback_record,
+    interview_summary,
+    new_id,
+    now,
+    past_answer,
+    with_feedback,
+)
 from server.store.db import create_engine, parse_url, upgrade_to_head
-from server.store.models import AnswerRow, FeedbackRow, QuestionAskedRow
+from server.store.interviews import InterviewQueries, interviews_with_counts, own_interview
+from server.store.models import AnswerRow, FeedbackRow, InterviewRow, QuestionAskedRow
 from server.store.records import QuestionAsked, StoredAnswer, StoredFeedback, iso
 
 log = logging.getLogger(__name__)
@@ -28,20 +37,12 @@ EXPORT_FORMAT = "podium-export"
 EXPORT_VERSION = 1
 
 
-def _new_id() -> str:
-    return uuid.uuid4().hex
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class Store:
+class Store(InterviewQueries):
     """The database behind the interview practice. Open it with `await Store.open(url)`."""
 
     def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(async_sessionmaker(engine, expire_on_commit=False))
         self._engine = engine
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -81,10 +82,17 @@ class Store:
         metrics: Mapping[str, Any],
         duration_s: float,
         model: str,
+        interview_id: str | None = None,
+        parent_answer_id: str | None = None,
+        followup_id: str | None = None,
     ) -> StoredAnswer:
-        """Store an answer (no feedback yet) and return it with its new id."""
+        """Store an answer (no feedback yet) and return it with its new id.
+
+        An interview's answer names it (`NotFoundError` if it is not the profile's); a follow-up
+        also names the answer it follows up and the follow-up template or source.
+        """
         row = AnswerRow(
-            id=_new_id(),
+            id=new_id(),
             profile_id=profile_id,
             session_id=session_id,
             question_id=question_id,
@@ -96,11 +104,16 @@ class Store:
             metrics=dict(metrics),
             duration_s=duration_s,
             model=model,
-            created_at=_now(),
+            created_at=now(),
+            interview_id=interview_id,
+            parent_answer_id=parent_answer_id,
+            followup_id=followup_id,
         )
         async with self._sessions.begin() as session:
+            if interview_id is not None:
+                await own_interview(session, profile_id, interview_id)
             session.add(row)
-        return _answer(row, None)
+        return answer_record(row, None)
 
     async def save_feedback(
         self,
@@ -125,34 +138,34 @@ class Store:
             rubric_version=result.rubric_version,
             first_chunk_s=first_chunk_s,
             latency_s=latency_s,
-            created_at=_now(),
+            created_at=now(),
         )
         async with self._sessions.begin() as session:
             if await session.get(AnswerRow, answer_id) is None:
                 raise NotFoundError("answer not found")
             await session.merge(row)
-        return _feedback(row)
+        return feedback_record(row)
 
     async def get_answer(self, profile_id: str, answer_id: str) -> StoredAnswer:
         """One of the profile's answers; `NotFoundError` if it is missing or someone else's."""
         async with self._sessions() as session:
-            found = await session.execute(_with_feedback(profile_id, AnswerRow.id == answer_id))
+            found = await session.execute(with_feedback(profile_id, AnswerRow.id == answer_id))
             first = found.first()
         if first is None:
             raise NotFoundError("answer not found")
-        return _answer(first[0], first[1])
+        return answer_record(first[0], first[1])
 
     async def list_answers(
         self, profile_id: str, question_id: str | None = None, *, limit: int = 50
     ) -> list[StoredAnswer]:
         """The profile's answers, newest first, optionally to one bank question only."""
         condition = AnswerRow.question_id == question_id if question_id is not None else None
-        stmt = _with_feedback(profile_id, condition).order_by(
+        stmt = with_feedback(profile_id, condition).order_by(
             AnswerRow.created_at.desc(), AnswerRow.id.desc()
         )
         async with self._sessions() as session:
             rows = (await session.execute(stmt.limit(limit))).all()
-        return [_answer(answer, feedback) for answer, feedback in rows]
+        return [answer_record(answer, feedback) for answer, feedback in rows]
 
     async def delete_answer(self, profile_id: str, answer_id: str) -> None:
         """Delete an answer and its feedback; `NotFoundError` if it is not the profile's."""
@@ -181,23 +194,23 @@ class Store:
             AnswerRow.question_id == question_key,
             (AnswerRow.question_id.is_(None)) & (AnswerRow.question_text == question_key),
         )
-        stmt = _with_feedback(profile_id, same_question).order_by(
+        stmt = with_feedback(profile_id, same_question).order_by(
             AnswerRow.created_at.desc(), AnswerRow.id.desc()
         )
         async with self._sessions() as session:
             rows = (await session.execute(stmt.limit(limit))).all()
-        return [_past(answer, feedback, rubric_version) for answer, feedback in rows]
+        return [past_answer(answer, feedback, rubric_version) for answer, feedback in rows]
 
     async def record_question_asked(
         self, profile_id: str, session_id: str, question_id: str
     ) -> None:
         """Remember that a bank question was put to the profile, answered or not."""
         row = QuestionAskedRow(
-            id=_new_id(),
+            id=new_id(),
             profile_id=profile_id,
             session_id=session_id,
             question_id=question_id,
-            asked_at=_now(),
+            asked_at=now(),
         )
         async with self._sessions.begin() as session:
             session.add(row)
@@ -250,81 +263,31 @@ class Store:
 
     async def export(self, profile_id: str) -> dict[str, Any]:
         """Everything stored for the profile, as a JSON-ready dict."""
-        answers_stmt = _with_feedback(profile_id, None).order_by(AnswerRow.created_at, AnswerRow.id)
+        answers_stmt = with_feedback(profile_id, None).order_by(AnswerRow.created_at, AnswerRow.id)
         asked_stmt = (
             select(QuestionAskedRow)
             .where(QuestionAskedRow.profile_id == profile_id)
             .order_by(QuestionAskedRow.asked_at, QuestionAskedRow.id)
         )
+        interviews_stmt = interviews_with_counts(profile_id).order_by(
+            InterviewRow.created_at, InterviewRow.id
+        )
         async with self._sessions() as session:
             answers = (await session.execute(answers_stmt)).all()
             asked = (await session.scalars(asked_stmt)).all()
+            interviews = (await session.execute(interviews_stmt)).all()
         return {
             "format": EXPORT_FORMAT,
             "version": EXPORT_VERSION,
             "profile_id": profile_id,
-            "exported_at": iso(_now()),
-            "answers": msgspec.to_builtins([_answer(a, f) for a, f in answers]),
+            "exported_at": iso(now()),
+            "answers": msgspec.to_builtins([answer_record(a, f) for a, f in answers]),
             "questions_asked": msgspec.to_builtins(
                 [QuestionAsked(r.question_id, r.session_id, iso(r.asked_at)) for r in asked]
             ),
+            "interviews": [
+                msgspec.to_builtins(interview_summary(row, answered))
+                | {"job_description": row.job_description, "report": row.report}
+                for row, answered in interviews
+            ],
         }
-
-
-def _with_feedback(
-    profile_id: str, condition: ColumnElement[bool] | None
-) -> Select[AnswerRow, FeedbackRow]:
-    """The profile's answers, each with its feedback or None."""
-    stmt = (
-        select(AnswerRow, FeedbackRow)
-        .outerjoin(FeedbackRow, FeedbackRow.answer_id == AnswerRow.id)
-        .where(AnswerRow.profile_id == profile_id)
-    )
-    return stmt if condition is None else stmt.where(condition)
-
-
-def _feedback(row: FeedbackRow) -> StoredFeedback:
-    return StoredFeedback(
-        text=row.text,
-        scores=dict(row.scores),
-        overall=row.overall,
-        provider=row.provider,
-        model=row.model,
-        rubric_version=row.rubric_version,
-        first_chunk_s=row.first_chunk_s,
-        latency_s=row.latency_s,
-        created_at=iso(row.created_at),
-    )
-
-
-def _answer(row: AnswerRow, feedback: FeedbackRow | None) -> StoredAnswer:
-    return StoredAnswer(
-        id=row.id,
-        profile_id=row.profile_id,
-        session_id=row.session_id,
-        question_id=row.question_id,
-        question_text=row.question_text,
-        role=row.role,
-        language=row.language,
-        transcript=row.transcript,
-        words=msgspec.convert(row.words, list[AnswerWord]),
-        metrics=dict(row.metrics),
-        duration_s=row.duration_s,
-        model=row.model,
-        created_at=iso(row.created_at),
-        feedback=None if feedback is None else _feedback(feedback),
-    )
-
-
-def _past(row: AnswerRow, feedback: FeedbackRow | None, rubric_version: str | None) -> PastAnswer:
-    scores: Scores | None = None
-    overall: int | None = None
-    if feedback is not None and rubric_version in (None, feedback.rubric_version):
-        try:
-            scores = msgspec.convert(feedback.scores, Scores)
-            overall = feedback.overall
-        except msgspec.ValidationError:
-            scores = None
-    return PastAnswer(
-        created_at=iso(row.created_at), transcript=row.transcript, overall=overall, scores=scores
-    )

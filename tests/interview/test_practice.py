@@ -97,7 +97,7 @@ async def _complete(
     service: PracticeService, answer: CompletedAnswer
 ) -> tuple[str, list[ServerMessage]]:
     events: list[ServerMessage] = []
-    answer_id = await service.complete_answer(answer, events.append)
+    answer_id = (await service.complete_answer(answer, events.append)).answer_id
     return answer_id, events
 
 

@@ -6,9 +6,17 @@ import pytest
 
 from server.interview.followups import interview_texts
 from server.interview.metrics import DeliveryMetrics, compute_metrics, words_from_text
-from server.interview.report import QuestionResult, build_report, to_markdown, trend
-from server.interview.rubric import overall_score
-from server.interview.types import Scores
+from server.interview.practice import PracticeOutcome
+from server.interview.report import (
+    QuestionResult,
+    build_report,
+    first_sentence,
+    question_result,
+    to_markdown,
+    trend,
+)
+from server.interview.rubric import RUBRIC_VERSION, assess, overall_score
+from server.interview.types import FeedbackResult, Scores
 
 
 def metrics(word_count: int) -> DeliveryMetrics:
@@ -94,3 +102,43 @@ def test_markdown() -> None:
 def test_no_answers() -> None:
     with pytest.raises(ValueError):
         build_report([], [], "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("Clear story.  You named the\nresult. Add numbers.", "Clear story."),
+        ("It took 3.5 days! Then more.", "It took 3.5 days!"),
+        ("Was it yours? Say so.", "Was it yours?"),
+        ("No full stop at all", "No full stop at all"),
+        ("回答很清楚。请补充结果。", "回答很清楚。"),
+        ("", ""),
+    ],
+)
+def test_first_sentence(text: str, first: str) -> None:
+    assert first_sentence(text) == first
+
+
+def test_a_row_from_an_answer_uses_its_feedback_or_else_the_rubric() -> None:
+    m = metrics(60)
+    scores = Scores(structure=4, relevance=4, specificity=2, result=1, delivery=4)
+    feedback = FeedbackResult(
+        text="Good order. But no result.",
+        scores=scores,
+        overall=overall_score(scores),
+        provider="offline",
+        model="podium-coach-1",
+        rubric_version=RUBRIC_VERSION,
+    )
+    answered = PracticeOutcome("a1", "I fixed the build.", m, feedback)
+    row = question_result(key="q-1", question="A bug?", outcome=answered, parent_key=None)
+    assert (row.scores, row.overall, row.feedback) == (scores, feedback.overall, "Good order.")
+    assert (row.question_id, row.is_followup, row.metrics) == ("q-1", False, m)
+
+    unfed = PracticeOutcome("a2", "I fixed the build.", m, None)
+    follow = question_result(
+        key="q-1/result", question="And then?", outcome=unfed, parent_key="q-1"
+    )
+    expected = assess("And then?", "I fixed the build.", m)
+    assert (follow.scores, follow.overall) == (expected, overall_score(expected))
+    assert (follow.is_followup, follow.parent_id, follow.feedback) == (True, "q-1", "")

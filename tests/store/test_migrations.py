@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -18,10 +19,11 @@ from server.errors import ConfigError
 from server.interview.metrics import words_from_text
 from server.store import Store
 from server.store.db import alembic_config, head_revision, parse_url
-from server.store.models import Base
+from server.store.models import AnswerRow, Base, FeedbackRow
+from server.store.records import iso
 from tests.store.databases import sqlite_url
 
-TABLES = {"answers", "feedback", "questions_asked", "alembic_version"}
+TABLES = {"answers", "feedback", "questions_asked", "interviews", "alembic_version"}
 
 
 async def _inspect(url: str, look: Any) -> Any:
@@ -99,7 +101,7 @@ async def test_downgrade_to_base_and_upgrade_again(tmp_path: Path) -> None:
 
     await asyncio.to_thread(command.downgrade, alembic_config(parse_url(url)), "base")
     tables, versions = await _inspect(url, _tables_and_version)
-    assert not tables & {"answers", "feedback", "questions_asked"}
+    assert not tables & {"answers", "feedback", "questions_asked", "interviews"}
     assert versions == []
 
     store = await Store.open(url)
@@ -107,6 +109,71 @@ async def test_downgrade_to_base_and_upgrade_again(tmp_path: Path) -> None:
     tables, versions = await _inspect(url, _tables_and_version)
     assert tables >= TABLES
     assert versions == [head_revision()]
+
+
+async def test_answers_and_feedback_survive_the_interviews_migration(database_url: str) -> None:
+    # 0002 copies the answers table on SQLite (batch mode); feedback points at it.
+    config = alembic_config(parse_url(database_url))
+    await (await Store.open(database_url)).close()
+    await asyncio.to_thread(command.downgrade, config, "0001")
+    created_at = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+    engine = create_async_engine(parse_url(database_url))
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(AnswerRow).values(
+                    id="a" * 32,
+                    profile_id="alice",
+                    session_id="s1",
+                    question_id="q-conflict",
+                    question_text="Tell me about a conflict.",
+                    role="general",
+                    language="en",
+                    transcript="we talked it through",
+                    words=[],
+                    metrics={},
+                    duration_s=2.0,
+                    model="tiny.en",
+                    created_at=created_at,
+                )
+            )
+            await connection.execute(
+                insert(FeedbackRow).values(
+                    answer_id="a" * 32,
+                    text="Feedback.",
+                    scores={"structure": 3},
+                    overall=50,
+                    provider="offline",
+                    model="podium-coach-1",
+                    rubric_version="rubric-1",
+                    first_chunk_s=None,
+                    latency_s=1.0,
+                    created_at=created_at,
+                )
+            )
+    finally:
+        await engine.dispose()
+
+    store = await Store.open(database_url)
+    try:
+        answer = await store.get_answer("alice", "a" * 32)
+        assert (answer.transcript, answer.created_at) == ("we talked it through", iso(created_at))
+        assert answer.feedback is not None and answer.feedback.overall == 50
+        assert (answer.interview_id, answer.parent_answer_id, answer.followup_id) == (None,) * 3
+    finally:
+        await store.close()
+
+    await asyncio.to_thread(command.downgrade, config, "0001")
+    tables, versions = await _inspect(database_url, _tables_and_version)
+    assert "interviews" not in tables and versions == ["0001"]
+    assert await _inspect(database_url, _answer_columns) >= {"id", "transcript"}
+    assert not await _inspect(database_url, _answer_columns) & {"interview_id", "followup_id"}
+    feedback_count = text("SELECT count(*) FROM feedback")
+    assert await _inspect(database_url, lambda c: c.execute(feedback_count).scalar()) == 1
+
+
+def _answer_columns(connection: Connection) -> set[str]:
+    return {column["name"] for column in inspect(connection).get_columns("answers")}
 
 
 def test_plain_urls_get_the_async_driver() -> None:
