@@ -267,6 +267,7 @@ class InterviewFlow:
                 question=turn.question.text,
                 outcome=outcome,
                 parent_key=turn.followup_of,
+                language=interview.language,
             )
             interview.results.append(row)
             may_follow_up = not interview.ending and turn.followup_of is None

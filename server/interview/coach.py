@@ -89,6 +89,15 @@ class OfflineCoach:
         return pieces, result
 
 
+def next_step(question: str, transcript: str, metrics: DeliveryMetrics, language: str) -> str:
+    """The one thing to do next after this answer, in one sentence (as the feedback ends)."""
+    say = _Writer(templates(language))
+    assessment = analyse(question, transcript, metrics)
+    if assessment.evidence.word_count == 0:
+        return say("next.empty")
+    return _next_step(say, _problems(say, assessment, metrics))
+
+
 def templates(language: str) -> dict[str, str]:
     """The coach's wording for a language ("pt-BR" -> "pt"), English where there is none."""
     return _templates(wording_language(language))
@@ -148,8 +157,11 @@ def _paragraphs(
     strengths[0] = say("well.heading") + strengths[0]
     fixes = [fix for fix, _ in problems] or [say("fix.none")]
     fixes[0] = say("fix.heading") + fixes[0]
-    next_step = say(f"next.{problems[0][1]}") if problems else say("next.polish")
-    return [summary, strengths, fixes, [next_step]]
+    return [summary, strengths, fixes, [_next_step(say, problems)]]
+
+
+def _next_step(say: _Writer, problems: Sequence[tuple[str, str]]) -> str:
+    return say(f"next.{problems[0][1]}") if problems else say("next.polish")
 
 
 def _trend(say: _Writer, a: Assessment, history: Sequence[PastAnswer]) -> list[str]:

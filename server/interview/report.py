@@ -19,6 +19,7 @@ from typing import Literal
 
 import msgspec
 
+from server.interview.coach import next_step
 from server.interview.followups import interview_texts
 from server.interview.metrics import DeliveryMetrics
 from server.interview.practice import PracticeOutcome
@@ -59,38 +60,27 @@ class InterviewReport(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def question_result(
-    *, key: str, question: str, outcome: PracticeOutcome, parent_key: str | None
+    *, key: str, question: str, outcome: PracticeOutcome, parent_key: str | None, language: str
 ) -> QuestionResult:
-    """The report's row for a stored answer: its feedback's scores and first sentence, or the
-    rubric's scores when every feedback provider failed."""
+    """The report's row for a stored answer: its feedback's scores (the rubric's when every
+    feedback provider failed) and, as its one line, the coach's next step for it."""
     feedback = outcome.feedback
     if feedback is None:
         scores = assess(question, outcome.transcript, outcome.metrics)
-        overall, text = overall_score(scores), ""
+        overall = overall_score(scores)
     else:
-        scores, overall, text = feedback.scores, feedback.overall, feedback.text
+        scores, overall = feedback.scores, feedback.overall
     return QuestionResult(
         question_id=key,
         question=question,
         transcript=outcome.transcript,
         scores=scores,
         overall=overall,
-        feedback=first_sentence(text),
+        feedback=next_step(question, outcome.transcript, outcome.metrics, language),
         is_followup=parent_key is not None,
         parent_id=parent_key,
         metrics=outcome.metrics,
     )
-
-
-def first_sentence(text: str) -> str:
-    """The first sentence of a text, on one line."""
-    flat = _one_line(text)
-    for index, char in enumerate(flat):
-        if char in ".!?" and (index + 1 == len(flat) or flat[index + 1] == " "):
-            return flat[: index + 1]
-        if char in "。！？":  # CJK punctuation ends a sentence with no space after it
-            return flat[: index + 1]
-    return flat
 
 
 def build_report(

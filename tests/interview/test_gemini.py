@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from google.genai import types
 
 from benchmarks.fake_gemini import DEFAULT_CHUNKS, DEFAULT_SCORES, Behaviour, FakeGemini
-from server.config import Settings, load_settings
+from server.config import load_settings
 from server.errors import ConfigError, FeedbackError
 from server.interview.coach import OfflineCoach
 from server.interview.gemini import GeminiFeedback, decode_scores
@@ -27,13 +26,16 @@ from server.interview.types import (
 )
 from server.protocol import AnswerSaved, ErrorEvent, FeedbackDelta, FeedbackDone, ServerMessage
 from server.store import Store
+from tests.interview.gemini_setup import (
+    FAST_RETRY,
+    HTTP_FAILURES,
+    KEY,
+    assert_clean_failure,
+    opened,
+    settings_for,
+)
 from tests.store.databases import sqlite_url
 
-KEY = "sk-test-9f27c1e0d4b8a6"  # a secret that must never be echoed anywhere
-# Retries as in production (statuses, attempts) but with tiny waits, to keep failing tests short.
-FAST_RETRY = types.HttpRetryOptions(
-    attempts=2, initial_delay=0.01, max_delay=0.02, jitter=0.0, http_status_codes=[429, 500, 503]
-)
 HISTORY = [
     PastAnswer(
         created_at="2025-01-02T09:00:00+00:00",
@@ -58,22 +60,10 @@ REQUEST = FeedbackRequest(
 )
 
 
-def settings_for(fake: FakeGemini, **overrides: object) -> Settings:
-    values = {"gemini_api_key": KEY, "gemini_base_url": fake.base_url, "gemini_timeout_s": 5.0}
-    return load_settings(environ={}, overrides={**values, **overrides})
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGemini]:
-    with FakeGemini(api_key=KEY) as server:
-        yield server
-
-
 @pytest.fixture
 async def provider(fake: FakeGemini) -> AsyncIterator[GeminiFeedback]:
-    gemini = GeminiFeedback(settings_for(fake), retry=FAST_RETRY)
-    yield gemini
-    await gemini.aclose()
+    async with opened(GeminiFeedback, fake) as gemini:
+        yield gemini
 
 
 async def collect(
@@ -88,15 +78,6 @@ async def collect(
         else:
             results.append(item)
     return chunks, results
-
-
-def assert_no_secret(error: BaseException) -> None:
-    seen = [str(error), repr(error)]
-    cause = error.__cause__
-    while cause is not None:
-        seen += [str(cause), repr(cause)]
-        cause = cause.__cause__
-    assert all(KEY not in text for text in seen)
 
 
 async def test_streams_chunks_in_order_then_one_result(provider: GeminiFeedback) -> None:
@@ -186,11 +167,8 @@ def test_decode_scores_accepts_numbers_as_strings_and_floats() -> None:
 
 # (behaviour, code, retryable, stream requests the fake should see: retries or not)
 FAILURES = {
-    "401": (Behaviour(error_status=401), "gemini_auth", False, 1),
+    **HTTP_FAILURES,
     "403": (Behaviour(error_status=403), "gemini_auth", False, 1),
-    "429": (Behaviour(error_status=429), "gemini_quota", True, 2),
-    "500": (Behaviour(error_status=500), "gemini_unavailable", True, 2),
-    "404": (Behaviour(error_status=404), "gemini_bad_model", False, 1),
     "timeout": (Behaviour(hang=True), "gemini_timeout", True, None),
     "cut": (Behaviour(cut_after_chunks=2), "gemini_stream_cut", True, 1),
     "scores 500": (Behaviour(error_status=500, target="generate"), "gemini_unavailable", True, 1),
@@ -201,20 +179,14 @@ FAILURES = {
 async def test_failures_raise_feedback_error(fake: FakeGemini, kind: str) -> None:
     behaviour, code, retryable, stream_requests = FAILURES[kind]
     fake.behaviour = behaviour
-    gemini = GeminiFeedback(settings_for(fake, gemini_timeout_s=0.4), retry=FAST_RETRY)
     chunks: list[str] = []
-    try:
+    async with opened(GeminiFeedback, fake, gemini_timeout_s=0.4) as gemini:
         with pytest.raises(FeedbackError) as caught:
             async for item in gemini.stream(REQUEST):
                 assert isinstance(item, FeedbackChunk)
                 chunks.append(item.text)
-    finally:
-        await gemini.aclose()
 
-    error = caught.value
-    assert (error.code, error.retryable) == (code, retryable)
-    assert error.message and "scripted failure" not in error.message
-    assert_no_secret(error)
+    assert_clean_failure(caught.value, code, retryable)
     if stream_requests is not None:
         assert sum(r.kind == "stream" for r in fake.requests) == stream_requests
     # Text already yielded is never repeated: a cut stream gives its first chunks once.
@@ -223,28 +195,20 @@ async def test_failures_raise_feedback_error(fake: FakeGemini, kind: str) -> Non
 
 
 async def test_a_wrong_key_is_reported_as_rejected(fake: FakeGemini) -> None:
-    gemini = GeminiFeedback(settings_for(fake, gemini_api_key="wrong-" + KEY), retry=FAST_RETRY)
-    try:
+    async with opened(GeminiFeedback, fake, gemini_api_key="wrong-" + KEY) as gemini:
         with pytest.raises(FeedbackError) as caught:
             await collect(gemini)
-    finally:
-        await gemini.aclose()
 
-    assert caught.value.code == "gemini_auth"
+    assert_clean_failure(caught.value, "gemini_auth", False)
     assert caught.value.message == "Gemini rejected the API key"
-    assert not caught.value.retryable
-    assert_no_secret(caught.value)
 
 
 async def test_default_retry_recovers_from_one_503_without_repeating_text(
     fake: FakeGemini,
 ) -> None:
     fake.behaviour = Behaviour(error_status=503, errors_before_success=1)
-    gemini = GeminiFeedback(settings_for(fake))
-    try:
+    async with opened(GeminiFeedback, fake, retry=None) as gemini:
         chunks, [result] = await collect(gemini)
-    finally:
-        await gemini.aclose()
 
     assert chunks == DEFAULT_CHUNKS
     assert result.text == "".join(DEFAULT_CHUNKS)
@@ -336,7 +300,7 @@ async def run_practice(
     )
     events: list[ServerMessage] = []
     try:
-        answer_id = await service.complete_answer(completed_answer(), events.append)
+        answer_id = (await service.complete_answer(completed_answer(), events.append)).answer_id
     finally:
         await gemini.aclose()
     return answer_id, events

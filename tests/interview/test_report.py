@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
+from server.interview.coach import OfflineCoach, next_step
 from server.interview.followups import interview_texts
 from server.interview.metrics import DeliveryMetrics, compute_metrics, words_from_text
 from server.interview.practice import PracticeOutcome
 from server.interview.report import (
     QuestionResult,
     build_report,
-    first_sentence,
     question_result,
     to_markdown,
     trend,
 )
 from server.interview.rubric import RUBRIC_VERSION, assess, overall_score
-from server.interview.types import FeedbackResult, Scores
+from server.interview.types import FeedbackRequest, FeedbackResult, Scores
 
 
 def metrics(word_count: int) -> DeliveryMetrics:
@@ -104,41 +105,48 @@ def test_no_answers() -> None:
         build_report([], [], "en")
 
 
-@pytest.mark.parametrize(
-    ("text", "first"),
-    [
-        ("Clear story.  You named the\nresult. Add numbers.", "Clear story."),
-        ("It took 3.5 days! Then more.", "It took 3.5 days!"),
-        ("Was it yours? Say so.", "Was it yours?"),
-        ("No full stop at all", "No full stop at all"),
-        ("回答很清楚。请补充结果。", "回答很清楚。"),
-        ("", ""),
-    ],
-)
-def test_first_sentence(text: str, first: str) -> None:
-    assert first_sentence(text) == first
-
-
 def test_a_row_from_an_answer_uses_its_feedback_or_else_the_rubric() -> None:
     m = metrics(60)
+    transcript = "I fixed the build."
     scores = Scores(structure=4, relevance=4, specificity=2, result=1, delivery=4)
     feedback = FeedbackResult(
         text="Good order. But no result.",
         scores=scores,
         overall=overall_score(scores),
-        provider="offline",
-        model="podium-coach-1",
+        provider="gemini",
+        model="gemini-2.5-flash-lite",
         rubric_version=RUBRIC_VERSION,
     )
-    answered = PracticeOutcome("a1", "I fixed the build.", m, feedback)
-    row = question_result(key="q-1", question="A bug?", outcome=answered, parent_key=None)
-    assert (row.scores, row.overall, row.feedback) == (scores, feedback.overall, "Good order.")
-    assert (row.question_id, row.is_followup, row.metrics) == ("q-1", False, m)
-
-    unfed = PracticeOutcome("a2", "I fixed the build.", m, None)
-    follow = question_result(
-        key="q-1/result", question="And then?", outcome=unfed, parent_key="q-1"
+    answered = PracticeOutcome("a1", transcript, m, feedback)
+    row = question_result(
+        key="q-1", question="A bug?", outcome=answered, parent_key=None, language="en"
     )
-    expected = assess("And then?", "I fixed the build.", m)
+    assert (row.scores, row.overall) == (scores, feedback.overall)
+    assert (row.question_id, row.is_followup, row.transcript, row.metrics) == (
+        "q-1",
+        False,
+        transcript,
+        m,
+    )
+    # The row's one line is the coach's next step, whoever wrote the feedback.
+    assert row.feedback == next_step("A bug?", transcript, m, "en")
+    assert OfflineCoach().compose(_request("A bug?", transcript, m))[1].text.endswith(row.feedback)
+
+    unfed = PracticeOutcome("a2", transcript, m, None)
+    follow = question_result(
+        key="q-1/result", question="And then?", outcome=unfed, parent_key="q-1", language="es"
+    )
+    expected = assess("And then?", transcript, m)
     assert (follow.scores, follow.overall) == (expected, overall_score(expected))
-    assert (follow.is_followup, follow.parent_id, follow.feedback) == (True, "q-1", "")
+    assert (follow.is_followup, follow.parent_id) == (True, "q-1")
+    assert follow.feedback == next_step("And then?", transcript, m, "es")
+
+
+def _request(question: str, transcript: str, m: DeliveryMetrics) -> FeedbackRequest:
+    return FeedbackRequest(
+        question=question,
+        role="general",
+        language="en",
+        transcript=transcript,
+        metrics=msgspec.to_builtins(m),
+    )

@@ -1,7 +1,8 @@
 """Browser tests: Debian's Chromium driven by Playwright, against a real Podium server.
 
 Chromium's fake microphone plays a WAV made from a speech clip: silence first (playback starts at
-getUserMedia, before the call is up), then the clip, then silence. `%noloop` plays it once.
+getUserMedia, before the call is up), then the clip, then silence. `%noloop` plays it once;
+`browser_page(..., loop=True)` plays it over and over (a person answering question after question).
 """
 
 from __future__ import annotations
@@ -53,12 +54,14 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-def speech_wav(folder: Path, speech_dir: Path, clip: Clip) -> Path:
-    """A 16-bit mono WAV for the fake microphone: LEAD_S silence, the clip, TAIL_S silence."""
+def speech_wav(
+    folder: Path, speech_dir: Path, clip: Clip, *, lead_s: float = LEAD_S, tail_s: float = TAIL_S
+) -> Path:
+    """A 16-bit mono WAV for the fake microphone: `lead_s` silence, the clip, `tail_s` silence."""
     samples = np.concatenate(
         [
-            clip_audio(speech_dir, clip, lead_s=LEAD_S),
-            np.zeros(int(TAIL_S * SAMPLE_RATE_HZ), np.int16),
+            clip_audio(speech_dir, clip, lead_s=lead_s),
+            np.zeros(int(tail_s * SAMPLE_RATE_HZ), np.int16),
         ]
     )
     path = folder / f"mic-{Path(clip.audio).stem}.wav"
@@ -72,16 +75,16 @@ def speech_wav(folder: Path, speech_dir: Path, clip: Clip) -> Path:
 
 @asynccontextmanager
 async def browser_page(
-    profile_dir: Path, *, mic_wav: Path | None, locale: str | None = None
+    profile_dir: Path, *, mic_wav: Path | None, locale: str | None = None, loop: bool = False
 ) -> AsyncIterator[Page]:
     """A fresh Chromium profile with one page. With `mic_wav` the microphone is allowed and plays
-    that file once; without it, every permission prompt is refused. `locale` sets the browser's
-    language (navigator.language); Playwright's default is en-US."""
+    that file once (`loop`: again and again); without it, every permission prompt is refused.
+    `locale` sets the browser's language (navigator.language); Playwright's default is en-US."""
     if mic_wav is not None:
         mic_args = [
             "--use-fake-ui-for-media-stream",
             "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-audio-capture={mic_wav}%noloop",
+            f"--use-file-for-fake-audio-capture={mic_wav}{'' if loop else '%noloop'}",
         ]
     else:
         mic_args = ["--use-fake-device-for-media-stream", "--deny-permission-prompts"]

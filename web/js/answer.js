@@ -31,6 +31,7 @@ export class AnswerFlow extends EventTarget {
   #startedAt = 0;
   #timer = 0;
   #saveTimer = 0;
+  #blocked = false; // a mock interview runs: the session's answers are its own
 
   constructor(ui, { connection, picker, captions, isVisible }) {
     super();
@@ -52,11 +53,17 @@ export class AnswerFlow extends EventTarget {
     i18n.addEventListener("change", () => this.#relabel());
   }
 
+  /** While a mock interview runs, no practice answer starts (the button waits). */
+  setBlocked(blocked) {
+    this.#blocked = blocked;
+    this.#onState(this.#connection.state);
+  }
+
   /** Start an answer, or end the one being recorded. */
   async toggle() {
     if (this.phase === Phase.RECORDING) {
       this.#end();
-    } else if (this.phase !== Phase.STARTING) {
+    } else if (this.phase !== Phase.STARTING && !this.#blocked) {
       await this.#start();
     }
   }
@@ -91,7 +98,7 @@ export class AnswerFlow extends EventTarget {
 
   #sendQuestion() {
     const question = this.#picker.question;
-    if (!question || this.phase === Phase.RECORDING) return;
+    if (!question || this.phase === Phase.RECORDING || this.#blocked) return;
     this.#connection.send(question.id
       ? { type: "question.set", question_id: question.id, role: this.#picker.role }
       : { type: "question.set", text: question.text, role: this.#picker.role });
@@ -138,7 +145,8 @@ export class AnswerFlow extends EventTarget {
   }
 
   #onError(error) {
-    if (error.code === "idle_timeout") return; // the connection reports it
+    // The connection reports an idle timeout; during an interview, the interview view reports.
+    if (error.code === "idle_timeout" || this.#blocked) return;
     if (error.code === "feedback_failed") {
       if (this.phase !== Phase.FEEDBACK) return;
       if (this.#fallback) {
@@ -186,7 +194,7 @@ export class AnswerFlow extends EventTarget {
   #onState(state) {
     const busy = state === State.ASKING_MIC || state === State.CONNECTING ||
       state === State.RECONNECTING;
-    this.#ui.mic.disabled = busy && this.phase !== Phase.RECORDING;
+    this.#ui.mic.disabled = (busy || this.#blocked) && this.phase !== Phase.RECORDING;
     if (this.phase === Phase.RECORDING && (state === State.IDLE || state === State.ENDED)) {
       clearInterval(this.#timer);
       this.#setPhase(Phase.IDLE, msg(state === State.IDLE ? "answer.endedByYou" : "answer.endedIdle"));

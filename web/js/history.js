@@ -3,14 +3,13 @@
 
 import { api } from "./api.js";
 import { lineChart } from "./chart.js";
-import { formatDate, formatNumber, t, tn } from "./i18n.js";
+import { formatNumber, formatWhen as when, t, tn } from "./i18n.js";
 import { DIMENSIONS, clock, el } from "./results.js";
 
 const COMPARE_LIMIT = 6;
 const CHART_LIMIT = 500;
 const TREND_MARK = { improved: "▲", steady: "●", degraded: "▼", insufficient: "○" };
 
-const when = (iso) => formatDate(iso, { dateStyle: "medium", timeStyle: "short" });
 const signed = (value) => `${value > 0 ? "+" : ""}${formatNumber(value, 2)}`;
 
 function answerCard(answer) {

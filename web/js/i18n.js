@@ -90,6 +90,11 @@ export function formatDate(iso, options) {
   return new Date(iso).toLocaleString(current, options);
 }
 
+/** A date and time as lists show them ("Nov 25, 2026, 9:32 PM" in English). */
+export function formatWhen(iso) {
+  return formatDate(iso, { dateStyle: "medium", timeStyle: "short" });
+}
+
 /**
  * Static text: `data-i18n="key"` sets the text; `data-i18n-html="key"` sets markup from our own
  * table (never from the server); `data-i18n-attr="aria-label=key;placeholder=key"` sets attributes.

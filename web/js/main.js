@@ -1,4 +1,5 @@
-// Podium's page: wires the connection, captions, practice flow, captions and history views.
+// Podium's page: wires the connection, captions, the practice, interview, captions, history and
+// report views.
 
 import { api, downloadFrom, profileId } from "./api.js";
 import { AnswerFlow } from "./answer.js";
@@ -6,14 +7,17 @@ import { CaptionsScreen } from "./captions-view.js";
 import { Connection, State } from "./connection.js";
 import { HistoryView } from "./history.js";
 import { i18n, localeFor, msg, setLocale, t } from "./i18n.js";
+import { InterviewView } from "./interview.js";
+import { InterviewList } from "./interview-list.js";
 import { LatencyStats, renderLatency } from "./latency.js";
 import { LevelMeter } from "./meter.js";
 import { Notice } from "./notice.js";
 import { QuestionPicker } from "./questions.js";
+import { ReportView } from "./report.js";
 import { CaptionView, Transcript } from "./transcript.js";
 
 const $ = (id) => document.getElementById(id);
-const VIEWS = ["practice", "captions", "history"];
+const VIEWS = ["practice", "interview", "captions", "history", "report"];
 const CAPTION_EVENTS = new Set(["speech.started", "transcript.partial", "transcript.final"]);
 
 // Per state: the notice it shows (`notice.<state>` is its title) and the button it offers.
@@ -28,7 +32,7 @@ const NOTICE_ACTION = {
 const connection = new Connection();
 const transcript = new Transcript();
 const latency = new LatencyStats();
-const meter = new LevelMeter($("level"));
+const meters = [new LevelMeter($("level")), new LevelMeter($("interview-level"))];
 const practiceCaptions = new CaptionView($("practice-captions"), transcript);
 new CaptionView($("big-captions"), transcript);
 
@@ -50,6 +54,27 @@ const history = new HistoryView({
   questionText: $("history-question"), answers: $("history-answers"),
   summary: $("progress-summary"), charts: $("progress-charts"),
 });
+const interview = new InterviewView({
+  setup: {
+    form: $("interview-setup"), role: $("interview-role"), language: $("interview-language"),
+    lengths: document.querySelectorAll('input[name="interview-length"]'), jd: $("interview-jd"),
+    voice: $("interview-voice"), voiceHint: $("interview-voice-hint"),
+    followups: $("interview-followups"), nudges: $("interview-nudges"), silence: $("interview-silence"),
+  },
+  start: $("interview-start"), setupState: $("interview-setup-state"), live: $("interview-live"),
+  progress: $("interview-progress"), tags: $("interview-tags"), question: $("interview-question"),
+  skip: $("interview-skip"), state: $("interview-state"), timer: $("interview-timer"),
+  countdown: { root: $("interview-countdown"), value: $("interview-countdown-value"),
+    bar: $("interview-countdown-bar") },
+  notes: $("interview-notes"), endAnswer: $("interview-answer-end"), end: $("interview-end"),
+  feedback: { card: $("interview-feedback-card"), text: $("interview-feedback"),
+    provider: $("interview-feedback-provider"), scores: $("interview-scores") },
+  nudge: { root: $("interview-nudge"), title: $("interview-nudge-title"), text: $("interview-nudge-text") },
+}, { connection, picker, captions: new CaptionView($("interview-captions"), transcript) });
+const roleName = (id) => picker.roleName(id);
+const interviews = new InterviewList($("interview-history"), { roleName });
+const report = new ReportView({ meta: $("report-meta"), body: $("report-body"),
+  download: $("report-download") }, { roleName });
 
 // --- notices: one place for what people need to know or do -------------------------------
 
@@ -60,6 +85,8 @@ const notice = new Notice({
 }, { onAction: () => connection.start() });
 picker.addEventListener("problem", (event) => notice.show(msg("notice.note"), event.detail));
 answer.addEventListener("problem", (event) => notice.show(msg("notice.server"), event.detail));
+report.addEventListener("problem", (event) =>
+  notice.show(msg("notice.downloadFailed"), event.detail, { kind: "warning" }));
 
 // --- connection state -----------------------------------------------------------------------
 
@@ -97,9 +124,11 @@ connection.addEventListener("state", ({ detail }) => {
   picker.lockLanguage(connection.active);
   showConnectionNotice(detail);
   if (detail.state === State.CONNECTED) renderServerInfo(connection.ready.model, connection.ready.device);
-  if (!connection.active) meter.detach();
+  if (!connection.active) for (const meter of meters) meter.detach();
 });
-connection.addEventListener("mic", (event) => meter.attach(event.detail));
+connection.addEventListener("mic", (event) => {
+  for (const meter of meters) meter.attach(event.detail);
+});
 connection.addEventListener("message", ({ detail }) => {
   if (CAPTION_EVENTS.has(detail.message.type)) transcript.apply(detail.generation, detail.message);
   latency.observe(detail);
@@ -131,13 +160,18 @@ $("latency-toggle").addEventListener("click", () => {
 
 // --- views ------------------------------------------------------------------------------------
 
+// `#report/<id>`: a view, then what it shows.
+function route() {
+  const [name, ...rest] = location.hash.slice(1).split("/");
+  return { view: VIEWS.includes(name) ? name : "practice", arg: decodeURIComponent(rest.join("/")) };
+}
+
 function currentView() {
-  const name = location.hash.slice(1);
-  return VIEWS.includes(name) ? name : "practice";
+  return route().view;
 }
 
 function showView({ focus }) {
-  const view = currentView();
+  const { view, arg } = route();
   for (const section of document.querySelectorAll("[data-view]")) {
     section.hidden = section.dataset.view !== view;
   }
@@ -146,11 +180,21 @@ function showView({ focus }) {
     else link.removeAttribute("aria-current");
   }
   document.body.dataset.currentView = view;
-  if (view === "history") questionReady.then(() => history.load(picker.question));
+  if (view === "history") {
+    questionReady.then(() => history.load(picker.question));
+    rolesReady.then(() => interviews.load());
+  }
+  if (view === "report") rolesReady.then(() => report.open(arg || null));
   if (focus) $("main").focus({ preventScroll: true });
 }
 
 window.addEventListener("hashchange", () => showView({ focus: true }));
+interview.addEventListener("phase", () => answer.setBlocked(interview.running));
+// The report that ends an interview: shown at once, and at its own address for a reload.
+interview.addEventListener("report", ({ detail }) => {
+  report.show(detail);
+  location.hash = `#report/${encodeURIComponent(detail.id)}`;
+});
 answer.addEventListener("saved", () => {
   if (currentView() === "history") history.load(picker.question);
 });
@@ -167,6 +211,8 @@ connection.language = picker.language;
 // A server with an access token answers 401 here first: api() then asks for the token, and
 // the roles and question below wait for it too.
 const questionReady = picker.init();
+// Role names for the interview list and reports (a failure there leaves the ids).
+const rolesReady = questionReady.catch(() => {});
 showView({ focus: false });
 renderStatus();
 api("/api/health")
@@ -174,4 +220,4 @@ api("/api/health")
   .catch((err) => notice.show(msg("notice.unreachable"), err.message, { kind: "warning" }));
 
 // For debugging in the console (and the browser tests): the live objects, read-only by intent.
-window.podium = Object.freeze({ connection, transcript, latency, answer });
+window.podium = Object.freeze({ connection, transcript, latency, answer, interview, report });

@@ -3,7 +3,7 @@
 // the questions, the captions (the session's) and, where it has one, the interface.
 //
 // Events: "change" (the question, role or language changed), "language" (the language changed),
-// "problem" (a message for people).
+// "roles" (the roles were loaded), "problem" (a message for people).
 
 import { api } from "./api.js";
 import { browserLanguage, i18n, locale, t } from "./i18n.js";
@@ -36,6 +36,7 @@ function option(value, label) {
 export class QuestionPicker extends EventTarget {
   // {id, text, category, competencies, language}; id is null for a question of one's own
   question = null;
+  roles = []; // [{id, name, description}] of the language, as the server lists them
   #ui;
 
   constructor(ui) {
@@ -68,6 +69,18 @@ export class QuestionPicker extends EventTarget {
 
   get language() {
     return this.#ui.language.value;
+  }
+
+  /** A role's name in the current language (its id when unknown). */
+  roleName(id) {
+    return this.roles.find((role) => role.id === id)?.name ?? id;
+  }
+
+  /** Choose the language from elsewhere on the page (as if picked here). */
+  setLanguage(code) {
+    if (code === this.language || this.#ui.language.disabled) return;
+    this.#ui.language.value = code;
+    this.#changeLanguage();
   }
 
   /** Load the roles, then show the remembered question or a new one. */
@@ -139,6 +152,8 @@ export class QuestionPicker extends EventTarget {
       return item;
     }));
     select.value = roles.some((role) => role.id === wanted) ? wanted : roles[0].id;
+    this.roles = roles;
+    this.dispatchEvent(new CustomEvent("roles"));
   }
 
   async #changeLanguage() {
