@@ -183,6 +183,7 @@ class InterviewFlow:
         if interview.phase == "recording":
             self._end_answer(interview, reason)
         elif interview.phase == "waiting":
+            interview.phase = "finishing"  # no answer may start before the report is out
             self._spawn(self._finish(interview), "finish")
 
     # --- what the transcription and the audio say ----------------------------------------------

@@ -363,7 +363,14 @@ class Session:
             # Pings do not count: the page sends them on its own while it is open.
             if not isinstance(message, protocol.Ping):
                 self._mark_active()
-            await self._handle(message)
+            try:
+                await self._handle(message)
+            except Exception:
+                # A failure in one message (e.g. the database) must not end the session.
+                log.exception("session %s: handling %s failed", self.id, type(message).__name__)
+                self._error(
+                    "internal_error", "the server could not do that; try again", retryable=True
+                )
 
     # --- client messages ---------------------------------------------------------------------
 

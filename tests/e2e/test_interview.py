@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -369,3 +370,26 @@ async def test_gemini_writes_the_questions_and_follow_ups_and_failing_mid_way_lo
     assert [a["id"] for a in stored["answers"]] == saved
     assert report["status"] == "ended_early" and len(report["report"]["rows"]) == len(saved)
     assert stored["report"] == report["report"]
+
+
+async def test_a_database_failure_is_an_error_event_and_the_session_goes_on(
+    tmp_path: Path, transcriber
+) -> None:
+    settings = Settings(data_dir=str(tmp_path), ice_host_addresses=["127.0.0.1"])
+    async with serve_in_process(create_app(settings, transcriber=transcriber)) as url:
+        # The database breaks under the running server.
+        with sqlite3.connect(tmp_path / "podium.db") as db:
+            db.execute("DROP TABLE questions_asked")
+        client = PodiumClient(url, profile_id="e2e-broken-db")
+        try:
+            await client.connect()
+            client.send({"type": "interview.start", "questions": 1})
+            error = (await client.wait_for("error")).message
+            client.send({"type": "ping", "t": "still-there"})
+            pong = (await client.wait_for("pong")).message
+        finally:
+            await client.close()
+    assert (error["code"], error["retryable"]) == ("internal_error", True)
+    assert "questions_asked" not in error["message"]  # no internals for the user
+    assert pong["t"] == "still-there"
+    assert not client.of_type("interview.started")
