@@ -40,6 +40,7 @@ class AskedQuestion:
 @dataclass(slots=True)
 class _AnswerInProgress:
     start_ms: int
+    question: AskedQuestion  # as asked when the answer started: a later question.set is the next
     end_ms: int | None = None
     finals: list[FinalUtterance] = field(default_factory=list)
 
@@ -105,7 +106,7 @@ class AnswerFlow:
         """Set the question the next answers answer."""
         self._question = question
         # A bank question is remembered as asked, answered or not, so that picks avoid it.
-        if question.question_id is not None and question.parent_answer_id is None:
+        if question.question_id is not None:
             await self._store.record_question_asked(
                 self._profile_id, self._session_id, question.question_id
             )
@@ -124,7 +125,8 @@ class AnswerFlow:
             self._error("answer_in_progress", "an answer is already being recorded")
             return False
         start_ms = self._live.received_ms if at_ms is None else at_ms
-        self._answers.append(_AnswerInProgress(start_ms=start_ms))
+        question = self._question or AskedQuestion(None, "", GENERAL_ROLE)
+        self._answers.append(_AnswerInProgress(start_ms=start_ms, question=question))
         return True
 
     def end(self) -> asyncio.Task[PracticeOutcome] | None:
@@ -163,7 +165,7 @@ class AnswerFlow:
         await self._live.drain()
         self._answers.remove(answer)
         end_ms = answer.end_ms if answer.end_ms is not None else self._live.received_ms
-        question = self._question or AskedQuestion(None, "", GENERAL_ROLE)
+        question = answer.question
         words = [answer_word(w, answer.start_ms) for final in answer.finals for w in final.words]
         completed = CompletedAnswer(
             profile_id=self._profile_id,

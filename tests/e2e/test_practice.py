@@ -90,3 +90,28 @@ async def test_disconnect_mid_answer_keeps_the_answer(
     assert len(answers) == 1
     assert answers[0]["question_text"] == "Tell me about a time you were surprised."
     assert word_error_rate([clip.text], [answers[0]["transcript"]]) <= 0.25
+
+
+async def test_the_next_question_set_right_after_answer_end_does_not_take_over_the_answer(
+    server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
+) -> None:
+    profile = "e2e-next-question"
+    clip = by_name(english_clips, "en_librispeech_quilter.wav")
+    client = PodiumClient(server.url, profile_id=profile)
+    try:
+        await client.connect()
+        client.send({"type": "question.set", "text": "First question?"})
+        client.send({"type": "answer.start"})
+        await client.track.play(clip_audio(speech_dir, clip))
+        # Ended mid-utterance: the answer is stored only after its last final is decoded.
+        client.send({"type": "answer.end"})
+        client.send({"type": "question.set", "text": "Second question?"})
+        saved = (await client.wait_for("answer.saved", timeout_s=60)).message
+    finally:
+        await client.close()
+    async with httpx.AsyncClient(
+        base_url=server.url, headers={"X-Podium-Profile": profile}
+    ) as http:
+        stored = (await http.get(f"/api/answers/{saved['answer_id']}")).json()
+    assert stored["question_text"] == "First question?"
+    assert word_error_rate([clip.text], [stored["transcript"]]) <= 0.25
