@@ -54,6 +54,8 @@ class _Turn:
 @dataclass(slots=True)
 class _Interview:
     id: str
+    role: str
+    source: Literal["bank", "job_description"]
     language: str
     options: protocol.InterviewStart
     plan: list[PlannedQuestion]
@@ -95,64 +97,87 @@ class InterviewFlow:
         self._received_ms = received_ms
         self._send = send
         self._interview: _Interview | None = None
+        self._starting = False
+        self._end_requested: EndReason | None = None
         self.tasks: set[asyncio.Task[Any]] = set()
 
     @property
     def active(self) -> bool:
-        return self._interview is not None
+        """An interview is running or being prepared."""
+        return self._interview is not None or self._starting
 
     def _error(self, code: str, message: str, *, retryable: bool = False) -> None:
         self._send(protocol.ErrorEvent(code=code, message=message, retryable=retryable))
 
     # --- client messages ---------------------------------------------------------------------
 
-    async def start(self, options: protocol.InterviewStart) -> None:
-        if self._interview is not None:
+    def start(self, options: protocol.InterviewStart) -> None:
+        """Prepare and start an interview in the background: choosing its questions may wait on
+        Gemini, and the session keeps answering other messages meanwhile."""
+        if self.active:
             self._error("interview_in_progress", "an interview is already running")
             return
         if self._answers.recording:
             self._error("answer_in_progress", "end the answer being recorded first")
             return
+        self._starting = True
+        self._spawn(self._start(options), "start")
+
+    async def _start(self, options: protocol.InterviewStart) -> None:
         try:
-            plan = await self._questioner.plan(
-                self._profile_id, options, self._language, self._send
-            )
-            interview_id = await self._store.create_interview(
-                profile_id=self._profile_id,
-                session_id=self._session_id,
-                role=plan.role,
-                language=self._language,
-                planned_questions=len(plan.questions),
-                question_source=plan.source,
-                job_description=options.job_description,
-            )
+            interview = await self._prepare(options)
         except PodiumError as exc:
             self._error(exc.code, exc.message)
             return
+        except Exception:
+            log.exception("session %s: starting an interview failed", self._session_id)
+            self._error(
+                "internal_error", "the interview could not start; try again", retryable=True
+            )
+            return
+        finally:
+            self._starting = False
+        self._interview = interview
+        self._send(
+            protocol.InterviewStarted(
+                interview_id=interview.id,
+                role=interview.role,
+                language=interview.language,
+                questions=len(interview.plan),
+                question_source=interview.source,
+                followups=options.followups,
+                nudges=options.nudges,
+                silence_end_ms=interview.silence_end_ms,
+            )
+        )
+        if self._end_requested is not None:  # ended (or left) while it was being prepared
+            self.end(self._end_requested)
+            return
+        await self._ask_next(interview)
+
+    async def _prepare(self, options: protocol.InterviewStart) -> _Interview:
+        plan = await self._questioner.plan(self._profile_id, options, self._language, self._send)
+        interview_id = await self._store.create_interview(
+            profile_id=self._profile_id,
+            session_id=self._session_id,
+            role=plan.role,
+            language=self._language,
+            planned_questions=len(plan.questions),
+            question_source=plan.source,
+            job_description=options.job_description,
+        )
         silence_end_ms = (
             self._silence_end_ms if options.silence_end_ms is None else options.silence_end_ms
         )
-        interview = _Interview(
+        return _Interview(
             id=interview_id,
+            role=plan.role,
+            source=plan.source,
             language=self._language,
             options=options,
             plan=plan.questions,
             silence_end_ms=silence_end_ms,
         )
-        self._interview = interview
-        self._send(
-            protocol.InterviewStarted(
-                interview_id=interview_id,
-                role=plan.role,
-                language=self._language,
-                questions=len(plan.questions),
-                question_source=plan.source,
-                followups=options.followups,
-                nudges=options.nudges,
-                silence_end_ms=silence_end_ms,
-            )
-        )
-        await self._ask_next(interview)
 
     def start_answer(self) -> None:
         """`answer.start` during an interview: record from now, speech or not."""
@@ -176,9 +201,12 @@ class InterviewFlow:
         """End the interview early; an answer being recorded is kept and reported."""
         interview = self._interview
         if interview is None:
-            if reason == "interview_end":
+            if self._starting:
+                self._end_requested = reason
+            elif reason == "interview_end":
                 self._error("no_interview", "no interview is running")
             return
+        self._end_requested = None
         interview.ending = True
         if interview.phase == "recording":
             self._end_answer(interview, reason)

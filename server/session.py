@@ -397,7 +397,7 @@ class Session:
             case protocol.AnswerEnd():
                 self.answers.end()
             case protocol.InterviewStart():
-                await self.interview.start(message)
+                self.interview.start(message)
             case protocol.InterviewEnd():
                 self.interview.end()
 

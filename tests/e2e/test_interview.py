@@ -393,3 +393,33 @@ async def test_a_database_failure_is_an_error_event_and_the_session_goes_on(
     assert "questions_asked" not in error["message"]  # no internals for the user
     assert pong["t"] == "still-there"
     assert not client.of_type("interview.started")
+
+
+async def test_the_session_answers_while_gemini_writes_the_questions_and_can_end_meanwhile(
+    tmp_path: Path, transcriber
+) -> None:
+    with FakeGemini(Behaviour(first_chunk_delay_s=2.0)) as gemini:
+        settings = Settings(
+            data_dir=str(tmp_path),
+            ice_host_addresses=["127.0.0.1"],
+            gemini_api_key="fake-key",
+            gemini_base_url=gemini.base_url,
+        )
+        async with serve_in_process(create_app(settings, transcriber=transcriber)) as url:
+            client = PodiumClient(url, profile_id="e2e-interview-slow-gemini")
+            try:
+                await client.connect()
+                client.send(
+                    {"type": "interview.start", "job_description": JOB_DESCRIPTION, "questions": 2}
+                )
+                client.send({"type": "ping", "t": "while-writing"})
+                await client.wait_for("pong")
+                client.send({"type": "interview.end"})
+                report = (await client.wait_for("interview.report", timeout_s=30)).message
+            finally:
+                await client.close()
+    kinds = [e.type for e in client.events]
+    assert kinds.index("pong") < kinds.index("interview.started") < kinds.index("interview.report")
+    assert len(gemini.calls("questions")) == 1
+    assert (report["status"], report["report"]) == ("ended_early", None)
+    assert "question.asked" not in kinds and not client.of_type("error")
