@@ -6,6 +6,7 @@ and opens again from History."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,9 @@ from typing import Any
 import pytest
 from playwright.async_api import Page
 
+from benchmarks.client import PodiumClient
 from benchmarks.serverproc import ServerProcess
-from benchmarks.speech import Clip, normalize_english
+from benchmarks.speech import Clip, normalize_english, read_wav_int16
 from tests.web.conftest import (
     browser_page,
     clip_named,
@@ -231,3 +233,48 @@ async def test_interview_ended_before_any_answer_has_no_report(
         item = page.locator(f'#interview-history [data-interview-id="{final["interview_id"]}"]')
         await item.wait_for()
         assert await item.get_attribute("data-status") == "ended_early"
+
+
+async def test_a_stored_report_nests_each_follow_up_under_its_question(
+    server: ServerProcess,
+    speech_dir: Path,
+    english_clips: list[Clip],
+    tmp_path: Path,
+    artifacts: Path,
+) -> None:
+    # An interview with a follow-up, answered over WebRTC by the aiortc client as another
+    # device of the same profile would; then the browser opens its report from the server.
+    profile = "web-followup-report"
+    clip = clip_named(english_clips, ANSWER_CLIP)
+    samples, _ = read_wav_int16(speech_dir / clip.audio)
+    client = PodiumClient(server.url, profile_id=profile)
+    try:
+        await client.connect()
+        client.send(
+            {"type": "interview.start", "questions": 1, "silence_end_ms": SILENCE_END_S * 1000}
+        )
+        await client.wait_for("question.asked")
+        await client.track.play(samples)
+        followup = (await client.wait_for("followup.asked", timeout_s=60)).message
+        after = len(client.events)
+        await client.track.play(samples)
+        report = (await client.wait_for("interview.report", after=after, timeout_s=60)).message
+    finally:
+        await client.close()
+    rows = report["report"]["rows"]
+    assert [r["is_followup"] for r in rows] == [False, True]
+
+    async with browser_page(tmp_path / "profile", mic_wav=None) as page:
+        await page.add_init_script(
+            f"localStorage.setItem('podium.profile', {json.dumps(json.dumps(profile))})"
+        )
+        await page.goto(f"{server.url}/#report/{report['interview_id']}")
+        await page.wait_for_selector("#report-body .report-row", timeout=30_000)
+        top = page.locator("#report-body .report-rows > .report-row")
+        assert await top.count() == 1
+        nested = top.first.locator(".report-followups > .report-row.followup")
+        assert await nested.count() == 1
+        assert followup["text"] in await nested.locator(".report-question").inner_text()
+        shown = await nested.locator(".answer-transcript").inner_text()
+        assert shown == rows[1]["transcript"]
+        await page.screenshot(path=artifacts / "interview-report-followup.png", full_page=True)
