@@ -31,6 +31,27 @@ def clip_audio(speech_dir: Path, clip: Clip, *, lead_s: float = 1.0) -> np.ndarr
     return np.concatenate([np.zeros(int(lead_s * rate), np.int16), samples])
 
 
+# Fast readers (over 200 words per minute each), back to back for more than 20 s of speech:
+# enough for a pace nudge, which looks at the last 20 s.
+FAST_CLIPS = (
+    "en_ls1988_24833_0001.wav",
+    "en_ls1988_24833_0002.wav",
+    "en_ls1988_24833_0003.wav",
+    "en_librispeech_wizard.wav",
+    "en_ls2412_153948_0001.wav",
+)
+
+
+def fast_reading(speech_dir: Path, clips: list[Clip]) -> np.ndarray:
+    """The `FAST_CLIPS` one after another, 0.3 s apart, as one answer spoken too fast."""
+    parts: list[np.ndarray] = []
+    for name in FAST_CLIPS:
+        clip = next(c for c in clips if c.audio == name)
+        samples, _ = read_wav_int16(speech_dir / clip.audio)
+        parts += [samples, np.zeros(4_800, np.int16)]
+    return np.concatenate(parts)
+
+
 async def stream_and_collect(
     client: PodiumClient, audio: np.ndarray, *, tail_s: float = 1.5, timeout_s: float = 60.0
 ) -> None:

@@ -13,11 +13,11 @@ import pytest
 from benchmarks.client import PodiumClient, ReceivedEvent
 from benchmarks.fake_gemini import DEFAULT_FOLLOWUP, DEFAULT_QUESTIONS, Behaviour, FakeGemini
 from benchmarks.serverproc import ServerProcess
-from benchmarks.speech import Clip, read_wav_int16, word_error_rate
+from benchmarks.speech import Clip, word_error_rate
 from server.app import create_app
 from server.config import Settings
 from tests.e2e.clients import serve_in_process
-from tests.e2e.conftest import clip_audio
+from tests.e2e.conftest import clip_audio, fast_reading
 
 pytestmark = pytest.mark.e2e
 
@@ -26,14 +26,6 @@ ROLE = "software-engineer"
 FIRST_ANSWER = "en_ls1988_24833_0001.wav"
 FOLLOWUP_ANSWER = "en_librispeech_quilter.wav"
 SECOND_ANSWER = "en_librispeech_wizard.wav"
-# Fast readers (over 200 words per minute each), back to back for more than 20 s of speech.
-FAST_CLIPS = [
-    "en_ls1988_24833_0001.wav",
-    "en_ls1988_24833_0002.wav",
-    "en_ls1988_24833_0003.wav",
-    "en_librispeech_wizard.wav",
-    "en_ls2412_153948_0001.wav",
-]
 SILENCE_END_MS = 1500
 DIMENSIONS = ("structure", "relevance", "specificity", "result", "delivery")
 
@@ -160,11 +152,7 @@ async def test_a_whole_interview_with_a_followup_silence_and_a_stored_report(
 async def test_a_fast_answer_gets_a_pace_nudge_while_it_is_spoken(
     server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
-    parts = []
-    for name in FAST_CLIPS:
-        samples, _ = read_wav_int16(speech_dir / by_name(english_clips, name).audio)
-        parts += [samples, np.zeros(4_800, np.int16)]  # 0.3 s between readers
-    audio = np.concatenate(parts)
+    audio = fast_reading(speech_dir, english_clips)
     client = PodiumClient(server.url, profile_id="e2e-nudges")
     try:
         await client.connect()

@@ -64,7 +64,11 @@ def speech_wav(
             np.zeros(int(tail_s * SAMPLE_RATE_HZ), np.int16),
         ]
     )
-    path = folder / f"mic-{Path(clip.audio).stem}.wav"
+    return mic_wav(folder / f"mic-{Path(clip.audio).stem}.wav", samples)
+
+
+def mic_wav(path: Path, samples: np.ndarray) -> Path:
+    """Write 16 kHz mono int16 `samples` as the WAV file the fake microphone plays."""
     with wave.open(str(path), "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)

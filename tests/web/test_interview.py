@@ -11,15 +11,18 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from playwright.async_api import Page
 
 from benchmarks.client import PodiumClient
 from benchmarks.serverproc import ServerProcess
 from benchmarks.speech import Clip, normalize_english, read_wav_int16
+from tests.e2e.conftest import fast_reading
 from tests.web.conftest import (
     browser_page,
     clip_named,
+    mic_wav,
     needs_chromium,
     question_loaded,
     speech_wav,
@@ -278,3 +281,43 @@ async def test_a_stored_report_nests_each_follow_up_under_its_question(
         shown = await nested.locator(".answer-transcript").inner_text()
         assert shown == rows[1]["transcript"]
         await page.screenshot(path=artifacts / "interview-report-followup.png", full_page=True)
+
+
+async def test_a_fast_answer_shows_a_pace_nudge(
+    server: ServerProcess,
+    speech_dir: Path,
+    english_clips: list[Clip],
+    tmp_path: Path,
+    artifacts: Path,
+) -> None:
+    # Fast readers again and again; only the button ends the answer (silence 0), so the answer
+    # runs past the 20 s a pace nudge needs wherever in the loop it starts.
+    audio = np.concatenate([fast_reading(speech_dir, english_clips), np.zeros(16_000, np.int16)])
+    wav = mic_wav(tmp_path / "mic-fast.wav", audio)
+    async with browser_page(tmp_path / "profile", mic_wav=wav, loop=True) as page:
+        await page.goto(f"{server.url}/#interview")
+        await page.wait_for_selector("#interview-role option", state="attached")
+        await page.evaluate(
+            """() => {
+              const radio = document.querySelector('input[name="interview-length"]');
+              radio.value = "1";
+            }"""
+        )
+        await page.click('input[name="interview-length"] + span')
+        for switch, wanted in [("#interview-voice", False), ("#interview-nudges", True)]:
+            if await page.is_checked(switch) != wanted:
+                await page.click(switch)
+        await page.fill("#interview-silence", "0")
+        await page.dispatch_event("#interview-silence", "change")
+        await page.click("#interview-start")
+        toast = page.locator("#interview-nudge:not([hidden])")
+        await toast.wait_for(timeout=90_000)
+        assert await toast.get_attribute("data-kind") == "pace_fast"
+        assert await page.inner_text("#interview-nudge-title") == "A little slower"
+        assert "words a minute" in await page.inner_text("#interview-nudge-text")
+        # With no silence rule, the page says only the button ends the answer.
+        state = await page.inner_text("#interview-state")
+        assert state == "Recording your answer. Press End answer when you are done."
+        await page.screenshot(path=artifacts / "interview-nudge.png")
+        await page.click("#interview-end")
+        await page.wait_for_url(re.compile(r"#report/"), timeout=60_000)

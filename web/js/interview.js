@@ -13,6 +13,11 @@ import { InterviewSetup } from "./interview-setup.js";
 import { clock, el } from "./results.js";
 import { QuestionVoice } from "./voice.js";
 
+/** What ends the answer being recorded: a pause, or only the button (silence 0). */
+function recordingHint(interview) {
+  return interview.silence_end_ms > 0 ? "interview.recording" : "interview.recordingButton";
+}
+
 const ENDED_BY = { button: "interview.endedButton", silence: "interview.endedSilence" };
 
 const Phase = Object.freeze({
@@ -137,14 +142,16 @@ export class InterviewView extends EventTarget {
         clearInterval(this.#timer);
         this.#timer = setInterval(() => this.#tick(), 250);
         this.#tick();
-        this.#setPhase(Phase.ANSWERING, msg("interview.recording"));
+        this.#setPhase(Phase.ANSWERING, msg(recordingHint(interview)));
         break;
       case "answer.countdown":
         this.#startCountdown(message.ends_in_ms);
         break;
       case "answer.resumed":
         this.#countdown.stop();
-        if (this.phase === Phase.ANSWERING) this.#setPhase(Phase.ANSWERING, msg("interview.recording"));
+        if (this.phase === Phase.ANSWERING) {
+          this.#setPhase(Phase.ANSWERING, msg(recordingHint(interview)));
+        }
         break;
       case "answer.ended":
         this.#countdown.stop();
