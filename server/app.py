@@ -12,8 +12,10 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 
+from server import __version__
 from server.api import answers, debug, health, interviews, questions, sessions
 from server.api.deps import provide_profile_id
 from server.api.errors import EXCEPTION_HANDLERS
@@ -164,6 +166,8 @@ def create_app(
             "question_bank": provide("question_bank"),
             "profile_id": Provide(provide_profile_id, sync_to_thread=False),
         },
+        # Under /api/, so that an access token covers the API's description too.
+        openapi_config=OpenAPIConfig(title="Podium", version=__version__, path="/api/schema"),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         guards=[access_guard(settings.access_token)] if settings.access_token else [],
         request_max_body_size=max(MAX_REQUEST_BODY_BYTES, settings.max_offer_bytes),

@@ -158,3 +158,17 @@ async def test_session_creation_is_rate_limited_per_client(make_client: AppFacto
             "/api/sessions", content=b"{}", headers={**JSON, "x-forwarded-for": "10.0.0.9"}
         )
         assert spoofed.status_code == 429
+
+
+async def test_the_api_description_is_under_api_and_behind_the_token(
+    make_client: AppFactory,
+) -> None:
+    async with make_client(access_token="schema-test-token") as client:
+        assert (await client.get("/schema")).status_code == 404
+        refused = await client.get("/api/schema/openapi.json")
+        assert_error(refused, 401, "unauthorized")
+        allowed = await client.get(
+            "/api/schema/openapi.json", headers={"Authorization": "Bearer schema-test-token"}
+        )
+        assert allowed.status_code == 200
+        assert "/api/interviews/{interview_id}" in allowed.json()["paths"]
