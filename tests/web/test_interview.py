@@ -66,9 +66,16 @@ async def events(page: Page, kind: str) -> list[dict[str, Any]]:
     return result
 
 
-async def set_up(page: Page) -> None:
-    """Two main questions (the page offers 3, 5 or 8: the first choice is made a 2), no
-    follow-ups, voice on, a short silence."""
+async def set_up(
+    page: Page,
+    *,
+    questions: int = QUESTIONS,
+    voice: bool = True,
+    nudges: bool = True,
+    silence_s: int = SILENCE_END_S,
+) -> None:
+    """Open the Interview tab and choose: `questions` main questions (the page offers 3, 5 or 8:
+    the first choice is made `questions`), no follow-ups, the voice, the hints, the silence."""
     await page.click('a[href="#interview"]')
     await page.wait_for_selector("#interview-role option", state="attached")
     await page.evaluate(
@@ -77,14 +84,18 @@ async def set_up(page: Page) -> None:
           radio.value = String(count);
           radio.nextElementSibling.textContent = String(count);
         }""",
-        QUESTIONS,
+        questions,
     )
     await page.click('input[name="interview-length"] + span')
-    if not await page.is_checked("#interview-voice"):
-        await page.click("#interview-voice")
-    if await page.is_checked("#interview-followups"):
-        await page.click("#interview-followups")
-    await page.fill("#interview-silence", str(SILENCE_END_S))
+    switches = {
+        "#interview-voice": voice,
+        "#interview-followups": False,
+        "#interview-nudges": nudges,
+    }
+    for switch, wanted in switches.items():
+        if await page.is_checked(switch) != wanted:
+            await page.click(switch)
+    await page.fill("#interview-silence", str(silence_s))
     await page.dispatch_event("#interview-silence", "change")
 
 
@@ -295,20 +306,8 @@ async def test_a_fast_answer_shows_a_pace_nudge(
     audio = np.concatenate([fast_reading(speech_dir, english_clips), np.zeros(16_000, np.int16)])
     wav = mic_wav(tmp_path / "mic-fast.wav", audio)
     async with browser_page(tmp_path / "profile", mic_wav=wav, loop=True) as page:
-        await page.goto(f"{server.url}/#interview")
-        await page.wait_for_selector("#interview-role option", state="attached")
-        await page.evaluate(
-            """() => {
-              const radio = document.querySelector('input[name="interview-length"]');
-              radio.value = "1";
-            }"""
-        )
-        await page.click('input[name="interview-length"] + span')
-        for switch, wanted in [("#interview-voice", False), ("#interview-nudges", True)]:
-            if await page.is_checked(switch) != wanted:
-                await page.click(switch)
-        await page.fill("#interview-silence", "0")
-        await page.dispatch_event("#interview-silence", "change")
+        await page.goto(server.url)
+        await set_up(page, questions=1, voice=False, nudges=True, silence_s=0)
         await page.click("#interview-start")
         toast = page.locator("#interview-nudge:not([hidden])")
         await toast.wait_for(timeout=90_000)
