@@ -153,7 +153,7 @@ class InterviewFlow:
         if self._end_requested is not None:  # ended (or left) while it was being prepared
             self.end(self._end_requested)
             return
-        await self._ask_next(interview)
+        await self._step(interview, self._ask_next(interview))
 
     async def _prepare(self, options: protocol.InterviewStart) -> _Interview:
         plan = await self._questioner.plan(self._profile_id, options, self._language, self._send)
@@ -290,6 +290,27 @@ class InterviewFlow:
             outcome: PracticeOutcome | None = await task
         except Exception:  # AnswerFlow logged it; the interview goes on without this row
             outcome = None
+        await self._step(interview, self._next_after(interview, turn, outcome))
+
+    async def _step(self, interview: _Interview, step: Coroutine[Any, Any, None]) -> None:
+        """Take the interview's next step; if that fails, end it with what was answered."""
+        try:
+            await step
+        except Exception:
+            log.exception(
+                "session %s: interview %s could not go on", self._session_id, interview.id
+            )
+            self._error(
+                "internal_error",
+                "the interview could not go on; it ended with what you answered",
+                retryable=True,
+            )
+            interview.ending = True
+            await self._finish(interview)
+
+    async def _next_after(
+        self, interview: _Interview, turn: _Turn, outcome: PracticeOutcome | None
+    ) -> None:
         if outcome is not None:
             row = question_result(
                 key=turn.key,

@@ -411,3 +411,27 @@ async def test_the_session_answers_while_gemini_writes_the_questions_and_can_end
     assert len(gemini.calls("questions")) == 1
     assert (report["status"], report["report"]) == ("ended_early", None)
     assert "question.asked" not in kinds and not client.of_type("error")
+
+
+async def test_a_database_failure_mid_interview_ends_it_with_what_was_answered(
+    tmp_path: Path, transcriber
+) -> None:
+    settings = Settings(data_dir=str(tmp_path), ice_host_addresses=["127.0.0.1"])
+    async with serve_in_process(create_app(settings, transcriber=transcriber)) as url:
+        client = PodiumClient(url, profile_id="e2e-broken-db-mid-interview")
+        try:
+            await client.connect()
+            client.send({"type": "interview.start", "questions": 2, "followups": False})
+            await client.wait_for("question.asked")
+            # Asking the next question needs this table: it breaks under the running interview.
+            with sqlite3.connect(tmp_path / "podium.db") as db:
+                db.execute("DROP TABLE questions_asked")
+            client.send({"type": "answer.end"})  # skip the first question
+            report = (await client.wait_for("interview.report", timeout_s=30)).message
+        finally:
+            await client.close()
+    errors = client.of_type("error")
+    assert [(e["code"], e["retryable"]) for e in errors] == [("internal_error", True)]
+    assert report["status"] == "ended_early"
+    assert [r["transcript"] for r in report["report"]["rows"]] == [""]
+    assert len(client.of_type("question.asked")) == 1
