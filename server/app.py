@@ -32,7 +32,7 @@ from server.interview.questioner import Questioner
 from server.interview.questions import QuestionBank
 from server.interview.types import FeedbackProvider
 from server.registry import SessionRegistry
-from server.rtc.ice import use_host_addresses
+from server.rtc.ice import expire_consent_sooner, use_host_addresses
 from server.session import SessionServices
 from server.store import Store
 
@@ -81,6 +81,7 @@ def create_app(
     """
     opened = _Resources()
     use_host_addresses(settings.ice_host_addresses)
+    expire_consent_sooner()
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from server.config import load_settings
 from server.errors import ConfigError
+from server.logs import configure_logging, redact_access_log
 
 log = logging.getLogger("server")
 
@@ -36,11 +37,7 @@ def serve(args: argparse.Namespace) -> int:
         for name in ("host", "port", "model", "device", "compute_type", "log_level")
     }
     settings = load_settings(overrides=overrides)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # faster-whisper logs every decode at info level.
-    logging.getLogger("faster_whisper").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     # Load the model before the server starts, so a missing model is one clear line, not a
     # traceback from inside the lifespan.
     transcriber = load_transcriber(settings)
@@ -54,7 +51,11 @@ def serve(args: argparse.Namespace) -> int:
         settings.port,
     )
     app = create_app(settings, transcriber=transcriber)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_level=settings.log_level.lower()
+    )
+    redact_access_log()
+    uvicorn.Server(config).run()
     return 0
 
 

@@ -52,6 +52,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     max_offer_bytes: int = 64_000
     max_sessions: int = 16
     audio_queue_frames: int = 200
+    # A session whose peer connection is not connected this long after its offer is closed:
+    # offers that never complete ICE must not hold session slots.
+    connect_timeout_s: float = 20.0
 
     # Limits (the README's "Limits" section). New sessions per client address: a token bucket.
     session_rate_per_min: float = 120.0
@@ -119,6 +122,7 @@ _SECRET_FIELDS = {"gemini_api_key", "access_token"}
 _POSITIVE_FIELDS = (
     "max_offer_bytes",
     "max_sessions",
+    "connect_timeout_s",
     "audio_queue_frames",
     "session_rate_per_min",
     "session_burst",

@@ -6,6 +6,7 @@ always get a default, so older clients keep working.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -15,6 +16,9 @@ MAX_CLIENT_MESSAGE_BYTES = 16_384
 MAX_INTERVIEW_QUESTIONS = 10
 MAX_JOB_DESCRIPTION_CHARS = 8_000
 MAX_SILENCE_END_MS = 30_000
+# Untrusted JSON nested deeper than this is refused before decoding: a 2 kB message nested
+# 1000 deep made the decoder raise RecursionError (and an echoed `ping.t` would re-encode it).
+MAX_JSON_DEPTH = 32
 
 
 class _Message(msgspec.Struct, tag_field="type", omit_defaults=False):
@@ -287,14 +291,36 @@ def encode_text(message: ServerMessage) -> str:
     return _encoder.encode(message).decode()
 
 
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def check_nesting(data: bytes, max_depth: int = MAX_JSON_DEPTH) -> None:
+    """Raise `msgspec.DecodeError` if the JSON in `data` nests arrays/objects over `max_depth`."""
+    if data.count(b"[") + data.count(b"{") <= max_depth:
+        return  # the common case: too few brackets to nest that deep
+    depth = 0
+    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub(b"", data)):
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > max_depth:
+                raise msgspec.DecodeError(f"JSON nested deeper than {max_depth} levels")
+        else:
+            depth -= 1
+
+
 def decode_client_message(data: str | bytes) -> ClientMessage:
     """Decode one data-channel message from a client.
 
-    Raises `msgspec.DecodeError` / `msgspec.ValidationError` on anything malformed; the caller
-    turns that into an `error` event.
+    Raises `msgspec.DecodeError` / `msgspec.ValidationError` on anything malformed (too deeply
+    nested included); the caller turns that into an `error` event.
     """
-    return _client_decoder.decode(data)
+    raw = data.encode(errors="replace") if isinstance(data, str) else data
+    check_nesting(raw)
+    return _client_decoder.decode(raw)
 
 
 def decode_offer(data: bytes) -> Offer:
+    """Decode a signaling body; raises like `decode_client_message`."""
+    check_nesting(data)
     return _offer_decoder.decode(data)

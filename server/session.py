@@ -157,6 +157,7 @@ class Session:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._audio_tasks: list[asyncio.Task[Any]] = []
         self._final_sent = asyncio.Event()
+        self._connected = asyncio.Event()
         self._closed = False
         peer.on("datachannel", self._on_datachannel)
         peer.on("track", self._on_track)
@@ -164,6 +165,7 @@ class Session:
         self._spawn(self.live.run_decoder(), "decoder")
         self._spawn(self._control_loop(), "control")
         self._spawn(self._watch_idle(), "idle-watch")
+        self._spawn(self._watch_connect(), "connect-watch")
 
     # --- sending -----------------------------------------------------------------------------
 
@@ -239,6 +241,8 @@ class Session:
         ]
 
     async def _on_connection_state(self) -> None:
+        if self.peer.connectionState == "connected":
+            self._connected.set()
         if self.peer.connectionState in ("failed", "closed") and not self._closed:
             self._request_close(self)
 
@@ -332,6 +336,16 @@ class Session:
             "skipped",
             retryable=True,
         )
+
+    async def _watch_connect(self) -> None:
+        """Close the session if its peer connection does not connect within
+        `connect_timeout_s` (an offer whose ICE never completes)."""
+        timeout_s = self._services.settings.connect_timeout_s
+        try:
+            await asyncio.wait_for(self._connected.wait(), timeout_s)
+        except TimeoutError:
+            log.info("session %s: not connected within %g s, closing", self.id, timeout_s)
+            self._request_close(self)
 
     async def _watch_idle(self) -> None:
         """Close the session after `idle_timeout_s` with no audio signal and no messages."""

@@ -13,6 +13,15 @@ import aioice.ice
 
 _original_get_host_addresses = aioice.ice.get_host_addresses
 LOOPBACK_V4 = "127.0.0.1"
+# aioice checks consent every ~5 s and gives up after 6 unanswered checks (RFC 7675's 30 s): a
+# client killed mid-session then held its slot for ~31 s. Three unanswered checks (~15 s) still
+# ride out a brief network hiccup.
+CONSENT_FAILURES = 3
+
+
+def expire_consent_sooner(failures: int = CONSENT_FAILURES) -> None:
+    """Fail a connection after `failures` consent checks in a row get no answer."""
+    aioice.ice.CONSENT_FAILURES = failures
 
 
 def use_host_addresses(addresses: Sequence[str]) -> None:

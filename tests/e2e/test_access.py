@@ -13,6 +13,7 @@ import pytest
 
 from benchmarks.client import PodiumClient
 from benchmarks.fake_gemini import FakeGemini
+from benchmarks.serverproc import start_server
 from benchmarks.speech import Clip, normalize_english
 from server.app import create_app, web_dir
 from server.config import Settings
@@ -146,3 +147,19 @@ async def test_token_profiles_cors_and_no_secret_or_transcript_leaks(
     )
     quoted = [s for s in shingles(transcript) if s in info_text]
     assert not quoted, quoted
+
+
+def test_a_token_in_a_query_string_never_reaches_the_log(tmp_path: Path) -> None:
+    """People paste URLs with secrets in them; uvicorn's access lines carried the full URL."""
+    server = start_server(tmp_path, {"PODIUM_ACCESS_TOKEN": TOKEN})
+    try:
+        with httpx.Client(base_url=server.url) as http:
+            assert http.get(f"/api/health?token={TOKEN}").status_code == 401
+            auth = {"Authorization": f"Bearer {TOKEN}"}
+            assert http.get(f"/api/health?access_token={TOKEN}", headers=auth).status_code == 200
+            assert http.get(f"/?token={TOKEN}").status_code == 200
+    finally:
+        server.stop()
+    log = server.log()
+    assert log.count("GET /api/health?") == 2, log[-2000:]  # the requests were logged...
+    assert TOKEN not in log  # ...without their query strings

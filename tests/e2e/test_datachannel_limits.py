@@ -67,3 +67,26 @@ async def test_bad_messages_and_a_flood_do_not_stop_the_transcript(
     assert len(answered) <= allowed < FLOOD, (len(answered), allowed)
     transcript = " ".join(m["text"] for m in client.of_type("transcript.final"))
     assert word_error_rate([clip.text], [transcript]) <= 0.15, transcript
+
+
+async def test_deeply_nested_messages_are_refused_and_the_session_goes_on(
+    server: ServerProcess,
+) -> None:
+    """About 2 kB nested 1000 deep (under the size limit) once killed the session's message loop
+    with a RecursionError: nothing was answered after it."""
+    nested = "[" * 1000 + "]" * 1000
+    client = PodiumClient(server.url)
+    try:
+        await client.connect()
+        client.channel.send('{"type":"ping","t":' + nested + "}")
+        client.channel.send('{"type":"answer.start","extra":' + nested + "}")
+        await client.wait_for(lambda _: len(client.of_type("error")) >= 2)
+        client.send({"type": "ping", "t": "still here"})
+        await client.wait_for(lambda e: e.message.get("t") == "still here")
+        client.send({"type": "answer.start"})
+        client.send({"type": "answer.end"})
+        await client.wait_for(lambda e: e.type == "answer.saved")
+    finally:
+        await client.close()
+    codes = [e["code"] for e in client.of_type("error")]
+    assert codes == ["bad_message", "bad_message"], codes

@@ -4,6 +4,8 @@ Nothing said is lost, and every peer connection is closed."""
 from __future__ import annotations
 
 import asyncio
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,10 +42,10 @@ def debug_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPro
     assert_clean_exit(process, process.stop())
 
 
-async def stats_when_idle(url: str) -> dict:
+async def stats_when_idle(url: str, *, timeout_s: float = 30) -> dict:
     """The debug stats once every session has been closed (polled: closing is asynchronous)."""
     async with httpx.AsyncClient(base_url=url) as http:
-        for _ in range(150):
+        for _ in range(round(timeout_s / 0.2)):
             stats = (await http.get("/api/debug/stats")).json()
             if stats["active_sessions"] == stats["closing_sessions"] == 0:
                 return stats
@@ -65,6 +67,40 @@ async def test_a_client_gone_mid_sentence_still_gets_that_sentence_finalised(
     stats = await stats_when_idle(debug_server.url)
     assert stats["utterances_started"] >= 1
     assert stats["utterances_finalised"] == stats["utterances_started"], stats
+    assert stats["open_peer_connections"] == 0
+
+
+# A client in its own process, killed with SIGKILL once connected: it never says goodbye.
+KILLED_CLIENT = """
+import asyncio, sys
+from benchmarks.client import PodiumClient
+
+async def main() -> None:
+    client = PodiumClient(sys.argv[1])
+    await client.connect()
+    print(client.session_id, flush=True)
+    await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_killed_client_frees_its_slot(debug_server: ServerProcess) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", KILLED_CLIENT, debug_server.url, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert process.stdout is not None
+        async with asyncio.timeout(60):
+            session_id = (await process.stdout.readline()).decode().strip()
+        assert session_id, "the client did not connect"
+    finally:
+        process.kill()
+        await process.wait()
+    killed_at = time.monotonic()
+    # ICE consent checks go unanswered; the server closes the session on its own (~15 s).
+    stats = await stats_when_idle(debug_server.url, timeout_s=120)
+    print(f"killed client's session closed after {time.monotonic() - killed_at:.1f} s")
     assert stats["open_peer_connections"] == 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
 
 import pytest
@@ -60,6 +62,14 @@ def replace_lines(sdp: str, prefix: str, new: str | None) -> str:
             "bad_content_type",
         ),
         (offer_body("v=0"), {}, 400, "bad_content_type"),
+        # Nested 1000 deep (about 2 kB): a RecursionError and a 500 before the depth bound.
+        pytest.param(
+            b'{"sdp": "v=0", "type": "offer", "x": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+            JSON,
+            400,
+            "bad_offer",
+            id="nested-1000-deep",
+        ),
     ],
 )
 async def test_bad_bodies_are_4xx_json_errors(
@@ -108,6 +118,24 @@ async def test_offers_aiortc_cannot_use_close_their_peer_connection(
         body = offer_body(replace_lines(good_offer, prefix, new))
         response = await client.post("/api/sessions", content=body, headers=JSON)
         assert_error(response, 400, "bad_offer")
+        await assert_no_session_left(client)
+
+
+async def test_an_offer_that_never_connects_frees_its_slot(
+    make_client: AppFactory, good_offer: str
+) -> None:
+    """The offer is answered but ICE never completes (its peer is gone): the session must not
+    hold a slot until the idle timeout."""
+    async with make_client(connect_timeout_s=1.0) as client:
+        response = await client.post("/api/sessions", content=offer_body(good_offer), headers=JSON)
+        assert response.status_code == 201, response.text
+        assert (await client.get("/api/health")).json()["active_sessions"] == 1
+        # Closing is driven by the server's own timer; this bound only ends a broken run.
+        async with asyncio.timeout(60):
+            for _ in itertools.count():
+                if not (await client.get("/api/health")).json()["open_peer_connections"]:
+                    break
+                await asyncio.sleep(0.2)
         await assert_no_session_left(client)
 
 
