@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from server import protocol
 from server.asr.pool import TranscriberPool
 from server.asr.types import Transcriber
+from server.config import Settings
 from server.registry import SessionRegistry
 
 
@@ -27,6 +28,8 @@ class Health(msgspec.Struct):
     decode_s: float = 0.0
     decoded_audio_s: float = 0.0
     speech: dict[str, Any] = msgspec.field(default_factory=dict)
+    # Whether a Gemini key is set: the page then offers questions written from a job description.
+    gemini_configured: bool = False
 
 
 @get("/api/health")
@@ -34,6 +37,7 @@ async def health(
     transcriber: NamedDependency[Transcriber],
     transcribers: NamedDependency[TranscriberPool],
     registry: NamedDependency[SessionRegistry],
+    settings: NamedDependency[Settings],
 ) -> Health:
     sessions = registry.sessions
     totals = registry.totals()
@@ -49,6 +53,7 @@ async def health(
         decode_s=round(totals.decode_s, 3),
         decoded_audio_s=round(totals.decoded_audio_s, 3),
         speech=transcribers.describe(),
+        gemini_configured=bool(settings.gemini_api_key),
     )
 
 
