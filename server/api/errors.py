@@ -8,9 +8,9 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from server import protocol
-from server.auth import UnauthorizedError
+from server.api.auth import UnauthorizedError
 from server.errors import PodiumError
-from server.limits import RetryLaterError
+from server.session.limits import RetryLaterError
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from server import protocol
 from server.api.deps import validate_profile_id
 from server.config import Settings
 from server.errors import BadRequestError, NotFoundError, SignalingError
-from server.registry import SessionRegistry
+from server.session.registry import SessionRegistry
 
 _LANGUAGE = re.compile(r"^(auto|[a-z]{2,3})$")
 
