@@ -19,7 +19,7 @@ from server import __version__
 from server.api import answers, debug, health, interviews, questions, sessions
 from server.api.auth import access_guard
 from server.api.deps import provide_profile_id
-from server.api.errors import EXCEPTION_HANDLERS
+from server.api.errors import exception_handlers
 from server.asr.pool import TranscriberPool, multilingual_loader
 from server.asr.scheduler import DecodeScheduler
 from server.asr.types import Transcriber
@@ -179,7 +179,7 @@ def create_app(
         },
         # Under /api/, so that an access token covers the API's description too.
         openapi_config=OpenAPIConfig(title="Podium", version=__version__, path="/api/schema"),
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=exception_handlers(settings.access_token),
         guards=[access_guard(settings.access_token)] if settings.access_token else [],
         request_max_body_size=max(MAX_REQUEST_BODY_BYTES, settings.max_offer_bytes),
         lifespan=[lifespan],

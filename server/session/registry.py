@@ -92,18 +92,19 @@ class SessionRegistry:
         )
 
     def admit(self, client: str) -> None:
-        """Refuse a new session early (before its offer is read): server full or client too fast."""
+        """Refuse a new session early (before its offer is read): client too fast (429, its
+        own doing, so said first) or server full (503)."""
         if self._shut:
             raise TooManySessionsError("the server is shutting down", retry_after_s=30)
-        if len(self._sessions) + self._opening >= self._services.settings.max_sessions:
-            raise TooManySessionsError(
-                "the server is at its session limit; try again shortly",
-                retry_after_s=FULL_RETRY_AFTER_S,
-            )
         wait_s = self._creation_limit.check(client, asyncio.get_running_loop().time())
         if wait_s is not None:
             raise RateLimitedError(
                 "too many new sessions from this address; try again shortly", retry_after_s=wait_s
+            )
+        if len(self._sessions) + self._opening >= self._services.settings.max_sessions:
+            raise TooManySessionsError(
+                "the server is at its session limit; try again shortly",
+                retry_after_s=FULL_RETRY_AFTER_S,
             )
 
     async def create(self, offer: protocol.Offer, profile_id: str) -> tuple[Session, str]:
