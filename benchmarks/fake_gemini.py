@@ -431,8 +431,8 @@ def _blocked_response(model: str) -> dict[str, Any]:
 async def measure_first_chunk(runs: int, behaviour: Behaviour) -> list[tuple[float, float]]:
     """(first chunk, whole feedback) seconds per run of `GeminiFeedback` against the fake."""
     from server.config import load_settings
-    from server.interview.gemini import GeminiFeedback
     from server.interview.types import FeedbackChunk, FeedbackRequest
+    from server.llm.feedback import GeminiFeedback
 
     request = FeedbackRequest(
         question="Tell me about a time you improved a process.",

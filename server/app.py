@@ -17,24 +17,25 @@ from litestar.static_files import create_static_files_router
 
 from server import __version__
 from server.api import answers, debug, health, interviews, questions, sessions
+from server.api.auth import access_guard
 from server.api.deps import provide_profile_id
-from server.api.errors import EXCEPTION_HANDLERS
+from server.api.errors import exception_handlers
 from server.asr.pool import TranscriberPool, multilingual_loader
 from server.asr.scheduler import DecodeScheduler
 from server.asr.types import Transcriber
-from server.auth import access_guard
 from server.config import Settings
 from server.interview.coach import OfflineCoach
-from server.interview.gemini import GeminiFeedback
-from server.interview.interviewer import GeminiInterviewer
-from server.interview.practice import PracticeService
-from server.interview.questioner import Questioner
 from server.interview.questions import QuestionBank
 from server.interview.types import FeedbackProvider
-from server.registry import SessionRegistry
+from server.llm.feedback import GeminiFeedback
+from server.llm.interviewer import GeminiInterviewer
 from server.rtc.ice import expire_consent_sooner, use_host_addresses
-from server.session import SessionServices
+from server.session.context import SessionServices
+from server.session.practice import PracticeService
+from server.session.questioner import Questioner
+from server.session.registry import SessionRegistry
 from server.store import Store
+from server.store.backlog import StoreBacklog
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class _Resources:
     transcriber: Transcriber
     transcribers: TranscriberPool
     store: Store
+    backlog: StoreBacklog
     registry: SessionRegistry
     question_bank: QuestionBank
 
@@ -98,11 +100,15 @@ def create_app(
             load_multilingual=multilingual_loader(settings, settings.multilingual_model),
         )
         opened.store = store or await Store.open(settings.resolved_database_url)
+        opened.backlog = StoreBacklog(opened.store)
+        # Writes the database refused (an outage) are retried in the background until it is back.
+        retrying = asyncio.create_task(opened.backlog.run(), name="store-backlog")
         opened.question_bank = QuestionBank.load()
         scheduler = DecodeScheduler(settings.decode_workers)
         provider = feedback or default_feedback(settings)
         practice = PracticeService(
             store=opened.store,
+            backlog=opened.backlog,
             feedback=provider,
             fallback=OfflineCoach(),
             settings=settings,
@@ -134,6 +140,9 @@ def create_app(
             yield
         finally:
             await opened.registry.close_all()
+            retrying.cancel()
+            await asyncio.gather(retrying, return_exceptions=True)
+            await opened.backlog.close()
             scheduler.shutdown()
             if feedback is None and isinstance(provider, GeminiFeedback):
                 await provider.aclose()
@@ -163,13 +172,14 @@ def create_app(
             "transcriber": provide("transcriber"),
             "transcribers": provide("transcribers"),
             "store": provide("store"),
+            "backlog": provide("backlog"),
             "registry": provide("registry"),
             "question_bank": provide("question_bank"),
             "profile_id": Provide(provide_profile_id, sync_to_thread=False),
         },
         # Under /api/, so that an access token covers the API's description too.
         openapi_config=OpenAPIConfig(title="Podium", version=__version__, path="/api/schema"),
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=exception_handlers(settings.access_token),
         guards=[access_guard(settings.access_token)] if settings.access_token else [],
         request_max_body_size=max(MAX_REQUEST_BODY_BYTES, settings.max_offer_bytes),
         lifespan=[lifespan],

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import msgspec
 
 from server.errors import ConfigError
-from server.protocol import MAX_SILENCE_END_MS
+from server.interview.live import MAX_SILENCE_END_MS
 
 ENV_PREFIX = "PODIUM_"
 

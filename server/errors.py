@@ -50,12 +50,6 @@ class SignalingError(BadRequestError):
     code = "bad_offer"
 
 
-class ProtocolError(BadRequestError):
-    """A malformed data-channel message."""
-
-    code = "bad_message"
-
-
 class TranscriberError(PodiumError):
     code = "transcriber_failed"
     retryable = True

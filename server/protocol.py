@@ -7,15 +7,17 @@ always get a default, so older clients keep working.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import msgspec
+
+from server.interview.live import MAX_SILENCE_END_MS
 
 PROTOCOL_VERSION = 1
 MAX_CLIENT_MESSAGE_BYTES = 16_384
 MAX_INTERVIEW_QUESTIONS = 10
 MAX_JOB_DESCRIPTION_CHARS = 8_000
-MAX_SILENCE_END_MS = 30_000
 # Untrusted JSON nested deeper than this is refused before decoding: a 2 kB message nested
 # 1000 deep made the decoder raise RecursionError (and an echoed `ping.t` would re-encode it).
 MAX_JSON_DEPTH = 32
@@ -109,9 +111,13 @@ class Pong(_Message, tag="pong"):
 
 
 class AnswerSaved(_Message, tag="answer.saved"):
+    """The answer is kept. `stored` false: the database failed, the server holds the answer and
+    retries; a second `answer.saved` with `stored` true follows once it is written."""
+
     answer_id: str
     transcript: str
     metrics: dict[str, Any]
+    stored: bool = True
 
 
 class FeedbackDelta(_Message, tag="feedback.delta"):
@@ -273,6 +279,9 @@ class InterviewStart(_Message, tag="interview.start", forbid_unknown_fields=Fals
 class InterviewEnd(_Message, tag="interview.end"):
     pass
 
+
+# Where a part of the session puts the messages it has for the client.
+Emit = Callable[[ServerMessage], None]
 
 ClientMessage = Ping | QuestionSet | AnswerStart | AnswerEnd | InterviewStart | InterviewEnd
 

@@ -20,8 +20,8 @@ from litestar.di import NamedDependency
 
 from server.config import Settings
 from server.errors import NotFoundError
-from server.registry import SessionRegistry
-from server.session import Session
+from server.session.registry import SessionRegistry
+from server.session.session import Session
 
 
 class DebugStats(msgspec.Struct):
@@ -82,7 +82,7 @@ async def debug_stats(
         utterances_started=totals.utterances_started,
         utterances_finalised=totals.utterances_finalised,
         peak_pending_finals=totals.peak_pending_finals,
-        dropped_audio_ms=sum(s.audio.dropped_ms for s in sessions),
+        dropped_audio_ms=sum(s.intake.stats.dropped_ms for s in sessions),
     )
 
 

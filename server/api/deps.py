@@ -15,8 +15,9 @@ _PROFILE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def validate_profile_id(value: str | None) -> str:
-    """A profile id is what the client keeps to find its own answers again."""
-    if value is None or value == "":
+    """A profile id is what the client keeps to find its own answers again; none given is
+    `local`, but a given one must be valid (an empty one is a client bug, not `local`)."""
+    if value is None:
         return DEFAULT_PROFILE_ID
     if not _PROFILE_ID.match(value):
         raise BadRequestError(

@@ -6,11 +6,12 @@ import logging
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
 
 from server import protocol
-from server.auth import UnauthorizedError
+from server.api.auth import UnauthorizedError, has_access, unauthorized
 from server.errors import PodiumError
-from server.limits import RetryLaterError
+from server.session.limits import RetryLaterError
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,17 @@ def _validation_message(exc: ValidationException) -> str:
     return f"{exc.detail}: {details}" if details else str(exc.detail)
 
 
-EXCEPTION_HANDLERS = {
-    PodiumError: podium_error_handler,
-    HTTPException: http_error_handler,
-    Exception: internal_error_handler,
-}
+def exception_handlers(access_token: str) -> ExceptionHandlersMap:
+    """The handlers for the app. With an access token, a request to an unknown `/api/` path
+    without it is 401 like every other API call (a 404 would tell what exists)."""
+
+    def http_or_unauthorized(request: Request, exc: HTTPException) -> Response[bytes]:
+        if access_token and exc.status_code == 404 and not has_access(request, access_token):
+            return podium_error_handler(request, unauthorized())
+        return http_error_handler(request, exc)
+
+    return {
+        PodiumError: podium_error_handler,
+        HTTPException: http_or_unauthorized,
+        Exception: internal_error_handler,
+    }

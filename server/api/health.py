@@ -12,7 +12,8 @@ from server import protocol
 from server.asr.pool import TranscriberPool
 from server.asr.types import Transcriber
 from server.config import Settings
-from server.registry import SessionRegistry
+from server.session.registry import SessionRegistry
+from server.store.backlog import StoreBacklog
 
 
 class Health(msgspec.Struct):
@@ -28,6 +29,8 @@ class Health(msgspec.Struct):
     decode_s: float = 0.0
     decoded_audio_s: float = 0.0
     speech: dict[str, Any] = msgspec.field(default_factory=dict)
+    # Answers (or feedback) the database refused, held in memory and retried.
+    unstored_answers: int = 0
     # Whether a Gemini key is set: the page then offers questions written from a job description.
     gemini_configured: bool = False
 
@@ -37,6 +40,7 @@ async def health(
     transcriber: NamedDependency[Transcriber],
     transcribers: NamedDependency[TranscriberPool],
     registry: NamedDependency[SessionRegistry],
+    backlog: NamedDependency[StoreBacklog],
     settings: NamedDependency[Settings],
 ) -> Health:
     sessions = registry.sessions
@@ -47,12 +51,13 @@ async def health(
         device=transcriber.device,
         compute_type=transcriber.compute_type,
         active_sessions=len(sessions),
-        dropped_audio_ms=sum(s.audio.dropped_ms for s in sessions),
+        dropped_audio_ms=sum(s.intake.stats.dropped_ms for s in sessions),
         open_peer_connections=registry.open_peer_connections,
-        pending_finals=sum(s.live.pending_finals for s in sessions),
+        pending_finals=sum(s.stream.pending_finals for s in sessions),
         decode_s=round(totals.decode_s, 3),
         decoded_audio_s=round(totals.decoded_audio_s, 3),
         speech=transcribers.describe(),
+        unstored_answers=len(backlog),
         gemini_configured=bool(settings.gemini_api_key),
     )
 

@@ -15,10 +15,10 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 
 from server import protocol
-from server.api.deps import validate_profile_id
+from server.api.deps import PROFILE_HEADER, validate_profile_id
 from server.config import Settings
 from server.errors import BadRequestError, NotFoundError, SignalingError
-from server.registry import SessionRegistry
+from server.session.registry import SessionRegistry
 
 _LANGUAGE = re.compile(r"^(auto|[a-z]{2,3})$")
 
@@ -66,10 +66,18 @@ async def create_session(
     registry: NamedDependency[SessionRegistry],
     profile_id: NamedDependency[str],
 ) -> Response[bytes]:
+    profile_given = PROFILE_HEADER in request.headers
     """Answer a WebRTC offer and start a session (503 when full, 429 when asked too often)."""
     registry.admit(client_address(request))
     offer = await read_offer(request, settings.max_offer_bytes)
-    owner = validate_profile_id(offer.profile_id) if offer.profile_id else profile_id
+    owner = profile_id
+    if offer.profile_id is not None:
+        owner = validate_profile_id(offer.profile_id)
+        if profile_given and owner != profile_id:
+            raise BadRequestError(
+                f"the offer's profile_id differs from the {PROFILE_HEADER} header: send one",
+                code="bad_profile",
+            )
     session, sdp = await registry.create(offer, owner)
     answer = protocol.Answer(session_id=session.id, sdp=sdp)
     return Response(content=protocol.encode(answer), status_code=201, media_type="application/json")
@@ -80,7 +88,7 @@ async def close_session(
     session_id: FromPath[str], registry: NamedDependency[SessionRegistry]
 ) -> None:
     if not await registry.close(session_id):
-        raise NotFoundError(f"no session {session_id!r}")
+        raise NotFoundError("no such session")  # the id is not echoed: it may be anything
 
 
 ROUTE_HANDLERS = [create_session, close_session]

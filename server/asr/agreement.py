@@ -13,6 +13,8 @@ from difflib import SequenceMatcher
 
 import msgspec
 
+from server.asr.words import join_words, split_words
+
 _NOT_WORD = re.compile(r"[^\w]+")
 
 
@@ -24,7 +26,8 @@ class Caption(msgspec.Struct, frozen=True):
 
 
 class LocalAgreement:
-    """Commits the longest common word prefix of the last two hypotheses."""
+    """Commits the longest common word prefix of the last two hypotheses (words as
+    `split_words` cuts them: characters in Chinese and Japanese)."""
 
     def __init__(self) -> None:
         self._committed: list[str] = []
@@ -33,17 +36,17 @@ class LocalAgreement:
     @property
     def stable(self) -> str:
         """The committed words, as first shown."""
-        return " ".join(self._committed)
+        return join_words(self._committed)
 
     def update(self, hypothesis: str) -> Caption:
         """Take the newest hypothesis of the whole utterance; return the caption to show."""
-        tail = self._tail(hypothesis.split())
+        tail = self._tail(split_words(hypothesis))
         if self._previous_tail is not None:
             agreed = _common_prefix_len(self._previous_tail, tail)
             self._committed.extend(tail[:agreed])
             tail = tail[agreed:]
         self._previous_tail = tail
-        return Caption(text=" ".join([*self._committed, *tail]), stable=self.stable)
+        return Caption(text=join_words([*self._committed, *tail]), stable=self.stable)
 
     def reset(self) -> None:
         """Forget everything: the next hypothesis belongs to a new utterance."""

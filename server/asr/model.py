@@ -21,7 +21,6 @@ log = logging.getLogger(__name__)
 
 EMBEDDED_MODEL = "tiny.en"
 _REQUIRED_FILES = ("model.bin", "config.json")
-_FULL_WINDOW_FRAMES = 3000  # Whisper's 30 s of 10 ms mel frames
 
 
 class ModelSpec(msgspec.Struct, frozen=True):

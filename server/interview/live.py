@@ -7,10 +7,26 @@ a server that is briefly behind on audio judges the same silence a punctual one 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from server.interview.nudges import Nudge, NudgeTracker
 from server.interview.types import AnswerWord
-from server.protocol import TranscriptFinal, TranscriptPartial, WordTiming
+
+# The longest quiet after speaking that may be asked to end an answer.
+MAX_SILENCE_END_MS = 30_000
+
+
+class TimedWord(Protocol):
+    """A recognised word, times in ms of the session's audio."""
+
+    @property
+    def word(self) -> str: ...
+    @property
+    def start_ms(self) -> int: ...
+    @property
+    def end_ms(self) -> int: ...
+    @property
+    def probability(self) -> float: ...
 
 
 class SilenceTimer:
@@ -66,22 +82,21 @@ class AnswerWords:
         self._final: list[AnswerWord] = []
         self._partial: list[AnswerWord] = []
 
-    def add_final(self, final: TranscriptFinal) -> None:
-        self._final += [self._word(w) for w in final.words if w.end_ms > self.start_ms]
+    def add_final(self, words: Sequence[TimedWord]) -> None:
+        """An utterance's final words (they replace its partial)."""
+        self._final += [answer_word(w, self.start_ms) for w in words if w.end_ms > self.start_ms]
         self._partial = []
 
-    def set_partial(self, partial: TranscriptPartial) -> None:
-        tokens = partial.text.split()
-        span = max(0, partial.audio_end_ms - partial.audio_start_ms)
+    def set_partial(self, text: str, audio_start_ms: int, audio_end_ms: int) -> None:
+        """The open utterance's latest partial text, covering that audio."""
+        tokens = text.split()
+        span = max(0, audio_end_ms - audio_start_ms)
         step = span / len(tokens) if tokens else 0
         self._partial = [
-            self._word(
-                WordTiming(
-                    word=token,
-                    start_ms=round(partial.audio_start_ms + i * step),
-                    end_ms=round(partial.audio_start_ms + (i + 1) * step),
-                    probability=1.0,
-                )
+            AnswerWord(
+                word=token,
+                start_s=max(0, round(audio_start_ms + i * step) - self.start_ms) / 1000,
+                end_s=max(0, round(audio_start_ms + (i + 1) * step) - self.start_ms) / 1000,
             )
             for i, token in enumerate(tokens)
         ]
@@ -93,11 +108,8 @@ class AnswerWords:
         """Seconds into the answer at audio position `received_ms`."""
         return max(0, received_ms - self.start_ms) / 1000
 
-    def _word(self, word: WordTiming) -> AnswerWord:
-        return answer_word(word, self.start_ms)
 
-
-def answer_word(word: WordTiming, answer_start_ms: int) -> AnswerWord:
+def answer_word(word: TimedWord, answer_start_ms: int) -> AnswerWord:
     """A received word with its times made relative to the start of the answer."""
     return AnswerWord(
         word=word.word,
@@ -130,14 +142,16 @@ class AnswerWatch:
         self._speaking = True
         return self.silence.speech_started()
 
-    def caption(
-        self, message: TranscriptPartial | TranscriptFinal, received_ms: int
+    def partial(
+        self, text: str, audio_start_ms: int, audio_end_ms: int, received_ms: int
     ) -> list[Nudge]:
-        """Take in a caption; the nudges it makes due."""
-        if isinstance(message, TranscriptPartial):
-            self.words.set_partial(message)
-        else:
-            self.words.add_final(message)
+        """Take in the open utterance's partial; the nudges it makes due."""
+        self.words.set_partial(text, audio_start_ms, audio_end_ms)
+        return self.nudges_due(received_ms)
+
+    def final(self, words: Sequence[TimedWord], received_ms: int) -> list[Nudge]:
+        """Take in an utterance's final words; the nudges they make due."""
+        self.words.add_final(words)
         return self.nudges_due(received_ms)
 
     def audio(self, received_ms: int, utterance_open: bool) -> int | None:

@@ -21,10 +21,10 @@ from typing import Literal
 
 import msgspec
 
+from server.interview.answer import AnswerOutcome
 from server.interview.coach import next_step
 from server.interview.followups import interview_texts
 from server.interview.metrics import DeliveryMetrics
-from server.interview.practice import PracticeOutcome
 from server.interview.rubric import DIMENSIONS, assess, delivery_problems, overall_score
 from server.interview.types import Scores
 
@@ -62,7 +62,7 @@ class InterviewReport(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def question_result(
-    *, key: str, question: str, outcome: PracticeOutcome, parent_key: str | None, language: str
+    *, key: str, question: str, outcome: AnswerOutcome, parent_key: str | None, language: str
 ) -> QuestionResult:
     """The report's row for a stored answer: its feedback's scores (the rubric's when every
     feedback provider failed) and, as its one line, the coach's next step for it."""

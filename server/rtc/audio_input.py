@@ -12,7 +12,6 @@ import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from numpy.typing import NDArray
 
-from server.asr.types import SAMPLE_RATE_HZ
 from server.audio.resample import Resampler
 
 logger = logging.getLogger(__name__)
@@ -32,11 +31,6 @@ class InputLevel:
         self.samples = 0
         self.peak = 0
         self.stalls = 0
-
-    @property
-    def received_s(self) -> float:
-        """Seconds of 16 kHz audio delivered so far."""
-        return self.samples / SAMPLE_RATE_HZ
 
     @property
     def peak_dbfs(self) -> float:

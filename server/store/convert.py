@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import msgspec
 from sqlalchemy import ColumnElement, Select, select
 
+from server.interview.answer import Answer
 from server.interview.types import AnswerWord, PastAnswer, Scores
 from server.store.models import AnswerRow, FeedbackRow, InterviewRow
 from server.store.records import InterviewSummary, StoredAnswer, StoredFeedback, iso
@@ -48,25 +49,36 @@ def feedback_record(row: FeedbackRow) -> StoredFeedback:
     )
 
 
+# The answer fields whose column holds something else than the record's value.
+_CONVERTED_ANSWER_FIELDS = {"words", "created_at"}
+
+
+def answer_row(answer: Answer) -> AnswerRow:
+    """The table row of an answer record (field for field)."""
+    fields = {
+        name: getattr(answer, name)
+        for name in answer.__struct_fields__
+        if name not in _CONVERTED_ANSWER_FIELDS
+    }
+    return AnswerRow(
+        **fields,
+        words=msgspec.to_builtins(answer.words),
+        created_at=datetime.fromisoformat(answer.created_at),
+    )
+
+
 def answer_record(row: AnswerRow, feedback: FeedbackRow | None) -> StoredAnswer:
+    """A stored answer with its feedback (field for field from the row)."""
+    fields = {
+        name: getattr(row, name)
+        for name in Answer.__struct_fields__
+        if name not in _CONVERTED_ANSWER_FIELDS
+    }
     return StoredAnswer(
-        id=row.id,
-        profile_id=row.profile_id,
-        session_id=row.session_id,
-        question_id=row.question_id,
-        question_text=row.question_text,
-        role=row.role,
-        language=row.language,
-        transcript=row.transcript,
+        **fields,
         words=msgspec.convert(row.words, list[AnswerWord]),
-        metrics=dict(row.metrics),
-        duration_s=row.duration_s,
-        model=row.model,
         created_at=iso(row.created_at),
         feedback=None if feedback is None else feedback_record(feedback),
-        interview_id=row.interview_id,
-        parent_answer_id=row.parent_answer_id,
-        followup_id=row.followup_id,
     )
 
 

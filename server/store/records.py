@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from server.interview.types import AnswerWord
+from server.interview.answer import Answer
 
 # Where an answer was given: practice (a question at a time) or a mock interview.
 AnswerSource = Literal["practice", "interview"]
@@ -27,27 +27,11 @@ class StoredFeedback(msgspec.Struct, frozen=True):
     created_at: str
 
 
-class StoredAnswer(msgspec.Struct, frozen=True):
-    """One answer as stored, with its feedback once written."""
+class StoredAnswer(Answer, frozen=True, kw_only=True):
+    """One answer as stored (the record the session handed over), with its feedback once
+    written."""
 
-    id: str
-    profile_id: str
-    session_id: str
-    question_id: str | None
-    question_text: str
-    role: str
-    language: str
-    transcript: str
-    words: list[AnswerWord]
-    metrics: dict[str, Any]
-    duration_s: float
-    model: str
-    created_at: str
     feedback: StoredFeedback | None = None
-    # Answers given in a mock interview; a follow-up names its parent answer and template.
-    interview_id: str | None = None
-    parent_answer_id: str | None = None
-    followup_id: str | None = None
 
 
 class QuestionAsked(msgspec.Struct, frozen=True):

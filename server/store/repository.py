@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -14,11 +13,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from server.errors import ConfigError, NotFoundError
+from server.interview.answer import Answer
 from server.interview.progress import Progress, ScoredAnswer, compute_progress
 from server.interview.rubric import RUBRIC_VERSION
-from server.interview.types import AnswerWord, FeedbackResult, PastAnswer
+from server.interview.types import FeedbackResult, PastAnswer
 from server.store.convert import (
     answer_record,
+    answer_row,
     feedback_record,
     interview_summary,
     new_id,
@@ -68,50 +69,18 @@ class Store(InterviewQueries):
     async def close(self) -> None:
         await self._engine.dispose()
 
-    async def save_answer(
-        self,
-        *,
-        profile_id: str,
-        session_id: str,
-        question_id: str | None,
-        question_text: str,
-        role: str,
-        language: str,
-        transcript: str,
-        words: Sequence[AnswerWord],
-        metrics: Mapping[str, Any],
-        duration_s: float,
-        model: str,
-        interview_id: str | None = None,
-        parent_answer_id: str | None = None,
-        followup_id: str | None = None,
-    ) -> StoredAnswer:
-        """Store an answer (no feedback yet) and return it with its new id.
+    async def save_answer(self, answer: Answer) -> StoredAnswer:
+        """Store an answer (no feedback yet) as it is, id and time included.
 
-        An interview's answer names it (`NotFoundError` if it is not the profile's); a follow-up
-        also names the answer it follows up and the follow-up template or source.
+        An interview's answer names it (`NotFoundError` if it is not the profile's). Writing an
+        answer whose id is already stored changes nothing (a retried write that had landed).
         """
-        row = AnswerRow(
-            id=new_id(),
-            profile_id=profile_id,
-            session_id=session_id,
-            question_id=question_id,
-            question_text=question_text,
-            role=role,
-            language=language,
-            transcript=transcript,
-            words=msgspec.to_builtins(list(words)),
-            metrics=dict(metrics),
-            duration_s=duration_s,
-            model=model,
-            created_at=now(),
-            interview_id=interview_id,
-            parent_answer_id=parent_answer_id,
-            followup_id=followup_id,
-        )
+        row = answer_row(answer)
         async with self._sessions.begin() as session:
-            if interview_id is not None:
-                await own_interview(session, profile_id, interview_id)
+            if await session.get(AnswerRow, answer.id) is not None:
+                return answer_record(row, None)
+            if answer.interview_id is not None:
+                await own_interview(session, answer.profile_id, answer.interview_id)
             session.add(row)
         return answer_record(row, None)
 

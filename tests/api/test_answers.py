@@ -9,6 +9,7 @@ from server.interview.metrics import words_from_text
 from server.interview.rubric import RUBRIC_VERSION
 from server.interview.types import FeedbackResult, Scores
 from server.store import Store, StoredAnswer
+from tests.records import new_answer
 from tests.store.interviews import STRONG, play_interview
 
 ALICE = {"X-Podium-Profile": "alice"}
@@ -19,17 +20,19 @@ async def _answer(
     store: Store, transcript: str, *, profile_id: str = "alice", question_id: str = "q-conflict"
 ) -> StoredAnswer:
     return await store.save_answer(
-        profile_id=profile_id,
-        session_id="session-1",
-        question_id=question_id,
-        question_text="Tell me about a conflict at work.",
-        role="software-engineer",
-        language="en",
-        transcript=transcript,
-        words=words_from_text(transcript, words_per_minute=150),
-        metrics={"words_per_minute": 120.0},
-        duration_s=3.0,
-        model="tiny.en",
+        new_answer(
+            profile_id=profile_id,
+            session_id="session-1",
+            question_id=question_id,
+            question_text="Tell me about a conflict at work.",
+            role="software-engineer",
+            language="en",
+            transcript=transcript,
+            words=words_from_text(transcript, words_per_minute=150),
+            metrics={"words_per_minute": 120.0},
+            duration_s=3.0,
+            model="tiny.en",
+        )
     )
 
 

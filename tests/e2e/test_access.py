@@ -34,70 +34,90 @@ def shingles(text: str, size: int = 3) -> set[str]:
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
-async def test_token_profiles_cors_and_no_secret_or_transcript_leaks(
+class Seen:
+    """Every response body and header, and every event, that a client saw."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def __call__(self, response: httpx.Response) -> httpx.Response:
+        self.texts.append(response.text)
+        self.texts.append(str(dict(response.headers)))
+        return response
+
+    def assert_no_secrets(self, log_text: str) -> None:
+        for secret in SECRETS:
+            assert not any(secret in text for text in self.texts), f"a response holds {secret!r}"
+            assert secret not in log_text, f"the log holds {secret!r}"
+
+
+def access_settings(tmp_path: Path, gemini: FakeGemini) -> Settings:
+    return Settings(
+        data_dir=str(tmp_path),
+        ice_host_addresses=["127.0.0.1"],
+        access_token=TOKEN,
+        gemini_api_key=GEMINI_KEY,
+        gemini_base_url=gemini.base_url,
+    )
+
+
+async def test_without_the_token_the_api_refuses_the_page_loads_and_cors_is_closed(
+    tmp_path: Path, transcriber, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    record = Seen()
+    with FakeGemini(api_key=GEMINI_KEY) as gemini:
+        app = create_app(access_settings(tmp_path, gemini), transcriber=transcriber)
+        async with serve_in_process(app) as url, httpx.AsyncClient(base_url=url) as http:
+            auth = {"Authorization": f"Bearer {TOKEN}"}
+            # Without the token: 401 JSON on the API, but the page itself loads.
+            for method, path in [
+                ("GET", "/api/health"),
+                ("POST", "/api/sessions"),
+                ("GET", "/api/answers"),
+                ("GET", "/api/questions/random"),
+                ("DELETE", "/api/sessions/anything"),
+            ]:
+                for headers in [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}]:
+                    response = record(await http.request(method, path, headers=headers))
+                    assert response.status_code == 401, (method, path, headers)
+                    assert response.json()["error"]["code"] == "unauthorized"
+                    assert response.headers["www-authenticate"].startswith("Bearer")
+            page = record(await http.get("/"))
+            assert page.status_code == 200 and "<html" in page.text.lower()
+            for asset in sorted(web_dir().rglob("*.*")):
+                record(await http.get(f"/{asset.relative_to(web_dir()).as_posix()}"))
+            assert (await http.get("/api/health", headers=auth)).status_code == 200
+
+            # CORS is closed: no allow-origin header for a foreign page, preflight or not.
+            simple = record(
+                await http.get("/api/health", headers={**auth, "Origin": FOREIGN_ORIGIN})
+            )
+            preflight = record(
+                await http.options(
+                    "/api/sessions",
+                    headers={
+                        "Origin": FOREIGN_ORIGIN,
+                        "Access-Control-Request-Method": "POST",
+                        "Access-Control-Request-Headers": "authorization, content-type",
+                    },
+                )
+            )
+            for response in (simple, preflight):
+                assert "access-control-allow-origin" not in response.headers
+    record.assert_no_secrets(caplog.text)
+
+
+async def test_answers_belong_to_their_profile_and_no_secret_or_transcript_leaks(
     tmp_path: Path, transcriber, speech_dir: Path, english_clips: list[Clip], caplog
 ) -> None:
     caplog.set_level(logging.DEBUG)
     clip = next(c for c in english_clips if c.audio == CLIP)
-    seen: list[str] = []  # every response body and header, and every event
-
-    def record(response: httpx.Response) -> httpx.Response:
-        seen.append(response.text)
-        seen.append(str(dict(response.headers)))
-        return response
-
+    record = Seen()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
     with FakeGemini(api_key=GEMINI_KEY) as gemini:
-        settings = Settings(
-            data_dir=str(tmp_path),
-            ice_host_addresses=["127.0.0.1"],
-            access_token=TOKEN,
-            gemini_api_key=GEMINI_KEY,
-            gemini_base_url=gemini.base_url,
-        )
-        async with serve_in_process(create_app(settings, transcriber=transcriber)) as url:
-            auth = {"Authorization": f"Bearer {TOKEN}"}
-            async with httpx.AsyncClient(base_url=url) as http:
-                # Without the token: 401 JSON on the API, but the page itself loads.
-                for method, path in [
-                    ("GET", "/api/health"),
-                    ("POST", "/api/sessions"),
-                    ("GET", "/api/answers"),
-                    ("GET", "/api/questions/random"),
-                    ("DELETE", "/api/sessions/anything"),
-                ]:
-                    for headers in [
-                        {},
-                        {"Authorization": "Bearer wrong"},
-                        {"Authorization": TOKEN},
-                    ]:
-                        response = record(await http.request(method, path, headers=headers))
-                        assert response.status_code == 401, (method, path, headers)
-                        assert response.json()["error"]["code"] == "unauthorized"
-                        assert response.headers["www-authenticate"].startswith("Bearer")
-                page = record(await http.get("/"))
-                assert page.status_code == 200 and "<html" in page.text.lower()
-                for asset in sorted(web_dir().rglob("*.*")):
-                    relative = asset.relative_to(web_dir()).as_posix()
-                    record(await http.get(f"/{relative}"))
-                assert (await http.get("/api/health", headers=auth)).status_code == 200
-
-                # CORS is closed: no allow-origin header for a foreign page, preflight or not.
-                simple = record(
-                    await http.get("/api/health", headers={**auth, "Origin": FOREIGN_ORIGIN})
-                )
-                preflight = record(
-                    await http.options(
-                        "/api/sessions",
-                        headers={
-                            "Origin": FOREIGN_ORIGIN,
-                            "Access-Control-Request-Method": "POST",
-                            "Access-Control-Request-Headers": "authorization, content-type",
-                        },
-                    )
-                )
-                for response in (simple, preflight):
-                    assert "access-control-allow-origin" not in response.headers
-
+        app = create_app(access_settings(tmp_path, gemini), transcriber=transcriber)
+        async with serve_in_process(app) as url:
             # A spoken answer over WebRTC, with the token, as profile "alice".
             client = PodiumClient(url, profile_id="alice", headers=auth)
             try:
@@ -107,40 +127,28 @@ async def test_token_profiles_cors_and_no_secret_or_transcript_leaks(
                 )
             finally:
                 await client.close()
-            seen += [str(e.message) for e in client.events]
+            record.texts += [str(e.message) for e in client.events]
             assert done.message["provider"] == "gemini"
-            answer_id = client.of_type("answer.saved")[0]["answer_id"]
-            transcript = client.of_type("answer.saved")[0]["transcript"]
+            saved = client.of_type("answer.saved")[0]
+            answer_id, transcript = saved["answer_id"], saved["transcript"]
             assert transcript
 
             # Answers belong to their profile: another one can neither read nor delete them.
             async with httpx.AsyncClient(base_url=url, headers=auth) as http:
                 alice = {"X-Podium-Profile": "alice"}
                 bob = {"X-Podium-Profile": "bob"}
-                assert [
-                    a["id"] for a in record(await http.get("/api/answers", headers=alice)).json()
-                ] == [answer_id]
+                listed = record(await http.get("/api/answers", headers=alice)).json()
+                assert [a["id"] for a in listed] == [answer_id]
                 assert record(await http.get("/api/answers", headers=bob)).json() == []
-                assert (
-                    record(await http.get(f"/api/answers/{answer_id}", headers=bob)).status_code
-                    == 404
-                )
-                assert (
-                    record(await http.delete(f"/api/answers/{answer_id}", headers=bob)).status_code
-                    == 404
-                )
-                assert (
-                    record(await http.get(f"/api/answers/{answer_id}", headers=alice)).status_code
-                    == 200
-                )
-                record(await http.get("/api/export", headers=alice))
-                record(await http.get("/api/progress", headers=alice))
-                record(await http.get("/api/health", headers=alice))
+                one = f"/api/answers/{answer_id}"
+                assert record(await http.get(one, headers=bob)).status_code == 404
+                assert record(await http.delete(one, headers=bob)).status_code == 404
+                assert record(await http.get(one, headers=alice)).status_code == 200
+                for path in ("/api/export", "/api/progress", "/api/health"):
+                    record(await http.get(path, headers=alice))
 
     assert gemini.requests, "the feedback went through the (fake) Gemini API with the key"
-    for secret in SECRETS:
-        assert not any(secret in text for text in seen), f"a response or event holds {secret!r}"
-        assert secret not in caplog.text, f"the log holds {secret!r}"
+    record.assert_no_secrets(caplog.text)
     # Transcripts only at debug level: nothing at info or above quotes the answer.
     info_text = "\n".join(
         normalize_english(r.getMessage()) for r in caplog.records if r.levelno >= logging.INFO

@@ -4,8 +4,8 @@ and the session and its transcript go on."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -42,15 +42,18 @@ async def test_bad_messages_and_a_flood_do_not_stop_the_transcript(
             client.channel.send(bad)
         client.send({"type": "question.set", "text": "x" * 20_000})
         await client.wait_for(lambda e: e.message.get("code") == "message_too_large")
-        flood_started = time.monotonic()
         for index in range(FLOOD):
             client.send({"type": "ping", "t": f"flood-{index}"})
         await client.wait_for(lambda e: e.message.get("code") == "rate_limited", timeout_s=30)
         await streaming  # every utterance that started gets its final, during and after the flood
-        await asyncio.sleep(1.0)  # a token or more refills
-        client.send({"type": "ping", "t": "after the flood"})
-        await client.wait_for(lambda e: e.message.get("t") == "after the flood", timeout_s=10)
-        flood_s = time.monotonic() - flood_started
+        # Answered again once tokens refill: asked until one is (whenever that is).
+        for attempt in range(60):
+            client.send({"type": "ping", "t": f"after the flood {attempt}"})
+            with contextlib.suppress(TimeoutError):
+                await client.wait_for(
+                    lambda e: str(e.message.get("t")).startswith("after the flood"), timeout_s=1
+                )
+                break
     finally:
         await client.close()
 
@@ -60,11 +63,12 @@ async def test_bad_messages_and_a_flood_do_not_stop_the_transcript(
     assert codes.count("message_too_large") == 1, codes
     limited = [e for e in errors if e["code"] == "rate_limited"]
     assert limited and all(e["retryable"] for e in limited)
-    # At most one report a second, not one per dropped message.
-    assert len(limited) <= flood_s + 1, (len(limited), flood_s)
     answered = [e for e in client.of_type("pong") if str(e["t"]).startswith("flood-")]
-    allowed = DEFAULTS.message_burst + DEFAULTS.message_rate_per_s * (flood_s + 1)
-    assert len(answered) <= allowed < FLOOD, (len(answered), allowed)
+    # What was left of the burst got through, the rest of the flood did not; refusals are
+    # reported a few times, not once per refused message.
+    assert 0 < len(answered) < FLOOD // 2, len(answered)
+    assert len(limited) < (FLOOD - len(answered)) // 10, len(limited)
+    assert any(str(e["t"]).startswith("after the flood") for e in client.of_type("pong"))
     transcript = " ".join(m["text"] for m in client.of_type("transcript.final"))
     assert word_error_rate([clip.text], [transcript]) <= 0.15, transcript
 

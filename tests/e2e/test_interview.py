@@ -413,9 +413,11 @@ async def test_the_session_answers_while_gemini_writes_the_questions_and_can_end
     assert "question.asked" not in kinds and not client.of_type("error")
 
 
-async def test_a_database_failure_mid_interview_ends_it_with_what_was_answered(
+async def test_a_database_failure_mid_interview_does_not_stop_it(
     tmp_path: Path, transcriber
 ) -> None:
+    """Recording which questions were asked is a hint for later picks: when that write fails
+    the interview goes on (it once ended the interview at the next question)."""
     settings = Settings(data_dir=str(tmp_path), ice_host_addresses=["127.0.0.1"])
     async with serve_in_process(create_app(settings, transcriber=transcriber)) as url:
         client = PodiumClient(url, profile_id="e2e-broken-db-mid-interview")
@@ -427,11 +429,11 @@ async def test_a_database_failure_mid_interview_ends_it_with_what_was_answered(
             with sqlite3.connect(tmp_path / "podium.db") as db:
                 db.execute("DROP TABLE questions_asked")
             client.send({"type": "answer.end"})  # skip the first question
+            await client.wait_for(lambda _: len(client.of_type("question.asked")) == 2)
+            client.send({"type": "answer.end"})  # and the second
             report = (await client.wait_for("interview.report", timeout_s=30)).message
         finally:
             await client.close()
-    errors = client.of_type("error")
-    assert [(e["code"], e["retryable"]) for e in errors] == [("internal_error", True)]
-    assert report["status"] == "ended_early"
-    assert [r["transcript"] for r in report["report"]["rows"]] == [""]
-    assert len(client.of_type("question.asked")) == 1
+    assert client.of_type("error") == []
+    assert report["status"] == "completed"
+    assert [r["transcript"] for r in report["report"]["rows"]] == ["", ""]

@@ -11,7 +11,11 @@ import pytest
 from benchmarks.client import PodiumClient
 from benchmarks.serverproc import ServerProcess
 from benchmarks.speech import Clip, word_error_rate
+from server.app import create_app
+from server.config import Settings
+from tests.e2e.clients import serve_in_process
 from tests.e2e.conftest import answer_aloud, clip_audio
+from tests.store.databases import writes_refused
 
 pytestmark = pytest.mark.e2e
 
@@ -115,3 +119,37 @@ async def test_the_next_question_set_right_after_answer_end_does_not_take_over_t
         stored = (await http.get(f"/api/answers/{saved['answer_id']}")).json()
     assert stored["question_text"] == "First question?"
     assert word_error_rate([clip.text], [stored["transcript"]]) <= 0.25
+
+
+async def test_an_answer_the_database_refuses_is_kept_and_stored_when_it_is_back(
+    tmp_path: Path, transcriber, speech_dir: Path, english_clips: list[Clip]
+) -> None:
+    """The database refuses writes during `answer.end` (another process holds its lock): the
+    person once got nothing at all — no answer.saved, no error, no feedback."""
+    settings = Settings(data_dir=str(tmp_path), ice_host_addresses=["127.0.0.1"])
+    profile = "e2e-database-outage"
+    audio = clip_audio(speech_dir, by_name(english_clips, ANSWER_CLIP))
+    async with serve_in_process(create_app(settings, transcriber=transcriber)) as url:
+        client = PodiumClient(url, profile_id=profile)
+        try:
+            await client.connect()
+            with writes_refused(tmp_path / "podium.db"):
+                done = await answer_aloud(client, {"text": "Tell me about a hard problem."}, audio)
+            # Released: the held answer is written, and the client told so.
+            stored = await client.wait_for(
+                lambda e: e.type == "answer.saved" and e.message["stored"], timeout_s=60
+            )
+        finally:
+            await client.close()
+        async with httpx.AsyncClient(base_url=url, headers={"X-Podium-Profile": profile}) as http:
+            answers = (await http.get("/api/answers")).json()
+
+    codes = [e["code"] for e in client.of_type("error")]
+    assert codes == ["storage_failed"], codes
+    first_saved = client.of_type("answer.saved")[0]
+    assert first_saved["stored"] is False
+    assert first_saved["answer_id"] == done.message["answer_id"] == stored.message["answer_id"]
+    (answer,) = answers
+    assert answer["id"] == first_saved["answer_id"]
+    assert answer["transcript"] == first_saved["transcript"] != ""
+    assert answer["feedback"]["text"] == done.message["text"]

@@ -11,8 +11,8 @@ from google.genai import types
 from benchmarks.fake_gemini import Behaviour, FakeGemini
 from server.config import Settings, load_settings
 from server.errors import FeedbackError
-from server.interview.gemini import GeminiFeedback
-from server.interview.interviewer import GeminiInterviewer
+from server.llm.feedback import GeminiFeedback
+from server.llm.interviewer import GeminiInterviewer
 
 KEY = "sk-test-5b61e0c2a9d743"  # a secret that must never be echoed anywhere
 # Retries as in production (statuses, attempts) but with tiny waits, to keep failing tests short.

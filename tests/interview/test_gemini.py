@@ -11,11 +11,9 @@ import pytest
 from benchmarks.fake_gemini import DEFAULT_CHUNKS, DEFAULT_SCORES, Behaviour, FakeGemini
 from server.config import load_settings
 from server.errors import ConfigError, FeedbackError
+from server.interview.answer import Answer
 from server.interview.coach import OfflineCoach
-from server.interview.gemini import GeminiFeedback, decode_scores
 from server.interview.metrics import words_from_text
-from server.interview.practice import CompletedAnswer, PracticeService
-from server.interview.prompts import score_trend
 from server.interview.rubric import RUBRIC_VERSION, overall_score
 from server.interview.types import (
     FeedbackChunk,
@@ -24,8 +22,12 @@ from server.interview.types import (
     PastAnswer,
     Scores,
 )
+from server.llm.feedback import GeminiFeedback, decode_scores
+from server.llm.prompts import score_trend
 from server.protocol import AnswerSaved, ErrorEvent, FeedbackDelta, FeedbackDone, ServerMessage
+from server.session.practice import PracticeService
 from server.store import Store
+from server.store.backlog import StoreBacklog
 from tests.interview.gemini_setup import (
     FAST_RETRY,
     HTTP_FAILURES,
@@ -34,6 +36,7 @@ from tests.interview.gemini_setup import (
     opened,
     settings_for,
 )
+from tests.records import new_answer
 from tests.store.databases import sqlite_url
 
 HISTORY = [
@@ -253,7 +256,7 @@ def test_score_trend(overall: list[int | None], trend: str) -> None:
 
 
 def test_history_oldest_first_in_prompt() -> None:
-    from server.interview.prompts import build_answer_prompt
+    from server.llm.prompts import build_answer_prompt
 
     prompt = build_answer_prompt(REQUEST)
     assert prompt.index(HISTORY[1].transcript) < prompt.index(HISTORY[0].transcript)
@@ -267,9 +270,9 @@ ANSWER_TEXT = (
 )
 
 
-def completed_answer() -> CompletedAnswer:
+def completed_answer() -> Answer:
     words = words_from_text(ANSWER_TEXT, words_per_minute=140)
-    return CompletedAnswer(
+    return new_answer(
         profile_id="bob",
         session_id="session-g",
         question_id="q-process",
@@ -296,7 +299,11 @@ async def run_practice(
     settings = settings_for(fake, gemini_timeout_s=timeout_s, data_dir=str(tmp_path))
     gemini = GeminiFeedback(settings, retry=FAST_RETRY)
     service = PracticeService(
-        store=store, feedback=gemini, fallback=OfflineCoach(), settings=settings
+        store=store,
+        backlog=StoreBacklog(store),
+        feedback=gemini,
+        fallback=OfflineCoach(),
+        settings=settings,
     )
     events: list[ServerMessage] = []
     try:

@@ -14,22 +14,22 @@ from google.genai import types
 from benchmarks.fake_gemini import DEFAULT_FOLLOWUP, DEFAULT_QUESTIONS, Behaviour, FakeGemini
 from server.config import load_settings
 from server.errors import ConfigError, FeedbackError
-from server.interview.gemini import GeminiFeedback
-from server.interview.interviewer import (
+from server.interview.questions import COMPETENCIES
+from server.interview.types import FeedbackRequest, Scores
+from server.llm.feedback import GeminiFeedback
+from server.llm.interviewer import (
     FollowupRequest,
     GeminiInterviewer,
     GeneratedQuestion,
     QuestionsRequest,
 )
-from server.interview.prompts import (
+from server.llm.prompts import (
     FOLLOWUP_INSTRUCTION,
     MAX_FOLLOWUP_CHARS,
     MAX_QUESTION_CHARS,
     QUESTIONS_INSTRUCTION,
     RUBRIC_DIMENSIONS,
 )
-from server.interview.questions import COMPETENCIES
-from server.interview.types import FeedbackRequest, Scores
 from tests.interview.gemini_setup import (
     HTTP_FAILURES,
     KEY,

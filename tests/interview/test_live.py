@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from server.asr.events import TimedWord
 from server.interview.live import AnswerWords, SilenceTimer
-from server.protocol import TranscriptFinal, TranscriptPartial, WordTiming
 
 VAD_END_MS = 450
 
@@ -40,15 +40,8 @@ def test_zero_silence_means_only_the_button_ends_an_answer() -> None:
     assert not timer.expired(600_000)
 
 
-def _final(words: list[tuple[str, int, int]]) -> TranscriptFinal:
-    timings = [WordTiming(word=w, start_ms=s, end_ms=e, probability=0.9) for w, s, e in words]
-    return TranscriptFinal(
-        utterance_id=1,
-        text=" ".join(w for w, _, _ in words),
-        audio_start_ms=words[0][1],
-        audio_end_ms=words[-1][2],
-        words=timings,
-    )
+def _final(words: list[tuple[str, int, int]]) -> list[TimedWord]:
+    return [TimedWord(word=w, start_ms=s, end_ms=e, probability=0.9) for w, s, e in words]
 
 
 def test_final_words_are_timed_from_the_start_of_the_answer() -> None:
@@ -70,15 +63,7 @@ def test_words_that_ended_before_the_answer_are_not_part_of_it() -> None:
 def test_partial_words_are_spread_over_their_audio_and_replaced_by_the_final() -> None:
     words = AnswerWords(start_ms=0)
     words.add_final(_final([("First", 0, 500)]))
-    words.set_partial(
-        TranscriptPartial(
-            utterance_id=2,
-            text="one two three four",
-            stable="",
-            audio_start_ms=1000,
-            audio_end_ms=3000,
-        )
-    )
+    words.set_partial("one two three four", audio_start_ms=1000, audio_end_ms=3000)
     partial = words.words()[1:]
     assert [w.word for w in partial] == ["one", "two", "three", "four"]
     assert [w.start_s for w in partial] == pytest.approx([1.0, 1.5, 2.0, 2.5])

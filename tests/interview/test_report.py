@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 import msgspec
 import pytest
 
+from server.interview.answer import Answer, AnswerOutcome
 from server.interview.coach import OfflineCoach, next_step
 from server.interview.followups import interview_texts
 from server.interview.metrics import DeliveryMetrics, compute_metrics, words_from_text
-from server.interview.practice import PracticeOutcome
 from server.interview.report import (
     InterviewReport,
     QuestionResult,
@@ -22,6 +22,7 @@ from server.interview.report import (
 )
 from server.interview.rubric import RUBRIC_VERSION, assess, overall_score
 from server.interview.types import FeedbackRequest, FeedbackResult, Scores
+from tests.records import new_answer
 
 
 def metrics(word_count: int) -> DeliveryMetrics:
@@ -175,7 +176,7 @@ def test_a_row_from_an_answer_uses_its_feedback_or_else_the_rubric() -> None:
         model="gemini-2.5-flash-lite",
         rubric_version=RUBRIC_VERSION,
     )
-    answered = PracticeOutcome("a1", transcript, m, feedback)
+    answered = AnswerOutcome(_answer("a1", transcript), m, feedback)
     row = question_result(
         key="q-1", question="A bug?", outcome=answered, parent_key=None, language="en"
     )
@@ -190,7 +191,7 @@ def test_a_row_from_an_answer_uses_its_feedback_or_else_the_rubric() -> None:
     assert row.feedback == next_step("A bug?", transcript, m, "en")
     assert OfflineCoach().compose(_request("A bug?", transcript, m))[1].text.endswith(row.feedback)
 
-    unfed = PracticeOutcome("a2", transcript, m, None)
+    unfed = AnswerOutcome(_answer("a2", transcript), m, None)
     follow = question_result(
         key="q-1/result", question="And then?", outcome=unfed, parent_key="q-1", language="es"
     )
@@ -198,6 +199,22 @@ def test_a_row_from_an_answer_uses_its_feedback_or_else_the_rubric() -> None:
     assert (follow.scores, follow.overall) == (expected, overall_score(expected))
     assert (follow.is_followup, follow.parent_id) == (True, "q-1")
     assert follow.feedback == next_step("And then?", transcript, m, "es")
+
+
+def _answer(answer_id: str, transcript: str) -> Answer:
+    return new_answer(
+        id=answer_id,
+        question_id=None,
+        question_text="A bug?",
+        role="general",
+        profile_id="alice",
+        session_id="s1",
+        language="en",
+        transcript=transcript,
+        words=[],
+        duration_s=5.0,
+        model="tiny.en",
+    )
 
 
 def _request(question: str, transcript: str, m: DeliveryMetrics) -> FeedbackRequest:

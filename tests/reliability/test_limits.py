@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from server.inbound import MessageGate, Throttle
-from server.limits import KeyedLimiter, RateLimitedError, TokenBucket, TooManySessionsError
+from server.session.inbound import MessageGate, Throttle
+from server.session.limits import KeyedLimiter, RateLimitedError, TokenBucket, TooManySessionsError
 
 
 def test_bucket_allows_a_burst_then_the_rate():

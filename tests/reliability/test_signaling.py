@@ -7,8 +7,11 @@ import itertools
 import json
 
 import pytest
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import AudioStreamTrack
 from litestar.testing import AsyncTestClient
 
+from server.rtc.ice import use_host_addresses
 from tests.reliability.conftest import AppFactory, make_offer
 
 JSON = {"content-type": "application/json"}
@@ -22,6 +25,18 @@ async def assert_no_session_left(client: AsyncTestClient) -> None:
     health = (await client.get("/api/health")).json()
     assert health["active_sessions"] == 0
     assert health["open_peer_connections"] == 0
+
+
+async def closed_by_the_server(client: AsyncTestClient) -> None:
+    """Wait until the server has closed every session on its own (the bound only ends a broken
+    run), then check nothing is left."""
+    async with asyncio.timeout(60):
+        for _ in itertools.count():
+            health = (await client.get("/api/health")).json()
+            if not health["active_sessions"] and not health["open_peer_connections"]:
+                break
+            await asyncio.sleep(0.2)
+    await assert_no_session_left(client)
 
 
 def assert_error(response, status: int, code: str) -> None:
@@ -130,13 +145,7 @@ async def test_an_offer_that_never_connects_frees_its_slot(
         response = await client.post("/api/sessions", content=offer_body(good_offer), headers=JSON)
         assert response.status_code == 201, response.text
         assert (await client.get("/api/health")).json()["active_sessions"] == 1
-        # Closing is driven by the server's own timer; this bound only ends a broken run.
-        async with asyncio.timeout(60):
-            for _ in itertools.count():
-                if not (await client.get("/api/health")).json()["open_peer_connections"]:
-                    break
-                await asyncio.sleep(0.2)
-        await assert_no_session_left(client)
+        await closed_by_the_server(client)
 
 
 async def test_a_good_offer_opens_a_session_and_delete_closes_its_peer(
@@ -200,3 +209,80 @@ async def test_the_api_description_is_under_api_and_behind_the_token(
         )
         assert allowed.status_code == 200
         assert "/api/interviews/{interview_id}" in allowed.json()["paths"]
+
+
+async def test_a_burst_past_the_session_cap_is_told_to_slow_down(
+    make_client: AppFactory, good_offer: str
+) -> None:
+    """One client's burst: a full server is 503 while its burst lasts, then its own rate limit
+    (429) — it once got 503 for ever, as if only the server were to blame."""
+    async with make_client(max_sessions=1, session_burst=3, session_rate_per_min=1) as client:
+        first = await client.post("/api/sessions", content=offer_body(good_offer), headers=JSON)
+        assert first.status_code == 201
+        statuses = [
+            (
+                await client.post("/api/sessions", content=offer_body(good_offer), headers=JSON)
+            ).status_code
+            for _ in range(4)
+        ]
+        assert statuses == [503, 503, 429, 429]
+        await client.delete(f"/api/sessions/{first.json()['session_id']}")
+        await assert_no_session_left(client)
+
+
+async def test_unknown_api_paths_need_the_token_too(make_client: AppFactory) -> None:
+    async with make_client(access_token="paths-test-token") as client:
+        assert_error(await client.get("/api/no-such-thing"), 401, "unauthorized")
+        assert_error(await client.delete("/api/sessions/x/y"), 401, "unauthorized")
+        auth = {"Authorization": "Bearer paths-test-token"}
+        assert_error(await client.get("/api/no-such-thing", headers=auth), 404, "not_found")
+        assert (await client.get("/no-such-page")).status_code == 404  # the page's side
+
+
+async def test_closing_an_unknown_session_does_not_echo_its_id(make_client: AppFactory) -> None:
+    async with make_client() as client:
+        response = await client.delete(f"/api/sessions/{'x' * 5000}")
+        assert_error(response, 404, "not_found")
+        assert len(response.content) < 200
+
+
+@pytest.mark.parametrize(
+    ("header", "offer_profile"),
+    [("", None), (None, ""), ("alice", "bob")],
+    ids=["empty-header", "empty-in-offer", "header-and-offer-differ"],
+)
+async def test_a_profile_given_empty_or_twice_differently_is_refused(
+    make_client: AppFactory, good_offer: str, header: str | None, offer_profile: str | None
+) -> None:
+    headers = dict(JSON) if header is None else {**JSON, "X-Podium-Profile": header}
+    extra = {} if offer_profile is None else {"profile_id": offer_profile}
+    async with make_client() as client:
+        response = await client.post(
+            "/api/sessions", content=offer_body(good_offer, **extra), headers=headers
+        )
+        assert_error(response, 400, "bad_profile")
+        await assert_no_session_left(client)
+
+
+async def test_a_data_channel_not_labelled_events_closes_the_session(
+    make_client: AppFactory,
+) -> None:
+    """Labels travel after the answer (not in the SDP), so the offer cannot be refused: the
+    session is closed as soon as the channel says what it is, instead of holding a slot without
+    ever sending `session.ready`."""
+    use_host_addresses(["127.0.0.1"])
+    peer = RTCPeerConnection()
+    try:
+        peer.addTrack(AudioStreamTrack())
+        peer.createDataChannel("chat")
+        await peer.setLocalDescription(await peer.createOffer())
+        async with make_client() as client:
+            response = await client.post(
+                "/api/sessions", content=offer_body(peer.localDescription.sdp), headers=JSON
+            )
+            assert response.status_code == 201, response.text
+            answer = response.json()
+            await peer.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+            await closed_by_the_server(client)
+    finally:
+        await peer.close()

@@ -7,10 +7,12 @@ import importlib.util
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -79,3 +81,16 @@ def postgres_database(server: PostgresServer) -> Iterator[str]:
     name = server.create_database()
     yield server.url(name)
     server.drop_database(name)
+
+
+@contextmanager
+def writes_refused(database: Path) -> Iterator[None]:
+    """Another connection holds the SQLite write lock: every write fails with "database is
+    locked" once its busy wait runs out (reads go on: WAL)."""
+    blocker = sqlite3.connect(database, isolation_level=None)
+    try:
+        blocker.execute("BEGIN EXCLUSIVE")
+        yield
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()

@@ -10,6 +10,7 @@ from server.interview.metrics import compute_metrics, words_from_text
 from server.interview.report import InterviewReport, QuestionResult, build_report
 from server.interview.types import FeedbackRequest
 from server.store import Store, StoredAnswer
+from tests.records import new_answer
 
 STRONG = (
     "When our release pipeline kept failing I set up a weekly review with the two teams. "
@@ -37,20 +38,22 @@ async def save_scored_answer(
     metrics = compute_metrics(words, duration_s=words[-1].end_s + 0.5)
     metrics_data = msgspec.to_builtins(metrics)
     saved = await store.save_answer(
-        profile_id=profile_id,
-        session_id="session-1",
-        question_id=question_id,
-        question_text=question,
-        role="software_engineer",
-        language="en",
-        transcript=transcript,
-        words=words,
-        metrics=metrics_data,
-        duration_s=metrics.duration_s,
-        model="tiny.en",
-        interview_id=interview_id,
-        parent_answer_id=None if parent is None else parent.id,
-        followup_id=None if parent is None else question_id,
+        new_answer(
+            profile_id=profile_id,
+            session_id="session-1",
+            question_id=question_id,
+            question_text=question,
+            role="software_engineer",
+            language="en",
+            transcript=transcript,
+            words=words,
+            metrics=metrics_data,
+            duration_s=metrics.duration_s,
+            model="tiny.en",
+            interview_id=interview_id,
+            parent_answer_id=None if parent is None else parent.id,
+            followup_id=None if parent is None else question_id,
+        )
     )
     request = FeedbackRequest(
         question=question,

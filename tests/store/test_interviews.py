@@ -13,6 +13,7 @@ from server.errors import NotFoundError
 from server.store import Store
 from server.store.db import parse_url
 from server.store.models import AnswerRow, FeedbackRow
+from tests.records import new_answer
 from tests.store.interviews import STRONG, WEAK, play_interview, save_scored_answer
 
 
@@ -118,17 +119,19 @@ async def test_delete_removes_the_interview_its_answers_and_their_feedback(
     gone, _ = await play_interview(store, [WEAK, STRONG], followup_after_first=True)
     gone_answers = (await store.get_interview("alice", gone)).answers
     practice = await store.save_answer(
-        profile_id="alice",
-        session_id="session-2",
-        question_id=None,
-        question_text="Why this team?",
-        role="general",
-        language="en",
-        transcript="because of the work",
-        words=[],
-        metrics={},
-        duration_s=2.0,
-        model="tiny.en",
+        new_answer(
+            profile_id="alice",
+            session_id="session-2",
+            question_id=None,
+            question_text="Why this team?",
+            role="general",
+            language="en",
+            transcript="because of the work",
+            words=[],
+            metrics={},
+            duration_s=2.0,
+            model="tiny.en",
+        )
     )
     assert (await _count(database_url, AnswerRow), await _count(database_url, FeedbackRow)) == (
         5,

@@ -21,6 +21,7 @@ from server.store import Store
 from server.store.db import alembic_config, head_revision, parse_url
 from server.store.models import AnswerRow, Base, FeedbackRow
 from server.store.records import iso
+from tests.records import new_answer
 from tests.store.databases import sqlite_url
 
 TABLES = {"answers", "feedback", "questions_asked", "interviews", "alembic_version"}
@@ -72,17 +73,19 @@ async def test_sqlite_folder_is_created_and_data_survives_reopening(tmp_path: Pa
     url = sqlite_url(tmp_path / "not" / "yet")
     store = await Store.open(url)
     saved = await store.save_answer(
-        profile_id="local",
-        session_id="s1",
-        question_id=None,
-        question_text="Why this team?",
-        role="general",
-        language="en",
-        transcript="because of the work",
-        words=words_from_text("because of the work", words_per_minute=150),
-        metrics={},
-        duration_s=2.0,
-        model="tiny.en",
+        new_answer(
+            profile_id="local",
+            session_id="s1",
+            question_id=None,
+            question_text="Why this team?",
+            role="general",
+            language="en",
+            transcript="because of the work",
+            words=words_from_text("because of the work", words_per_minute=150),
+            metrics={},
+            duration_s=2.0,
+            model="tiny.en",
+        )
     )
     await store.close()
     assert (tmp_path / "not" / "yet" / "data" / "podium.db").is_file()

@@ -12,6 +12,7 @@ from server.interview.metrics import words_from_text
 from server.interview.rubric import RUBRIC_VERSION
 from server.interview.types import FeedbackResult, Scores
 from server.store import Store, StoredAnswer
+from tests.records import new_answer
 
 
 async def _answer(
@@ -23,17 +24,19 @@ async def _answer(
     question_text: str = "Tell me about a conflict at work.",
 ) -> StoredAnswer:
     return await store.save_answer(
-        profile_id=profile_id,
-        session_id="session-1",
-        question_id=question_id,
-        question_text=question_text,
-        role="software-engineer",
-        language="en",
-        transcript=transcript,
-        words=words_from_text(transcript, words_per_minute=150),
-        metrics={"words_per_minute": 133.3, "filler_count": 0},
-        duration_s=4.5,
-        model="tiny.en",
+        new_answer(
+            profile_id=profile_id,
+            session_id="session-1",
+            question_id=question_id,
+            question_text=question_text,
+            role="software-engineer",
+            language="en",
+            transcript=transcript,
+            words=words_from_text(transcript, words_per_minute=150),
+            metrics={"words_per_minute": 133.3, "filler_count": 0},
+            duration_s=4.5,
+            model="tiny.en",
+        )
     )
 
 

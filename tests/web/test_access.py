@@ -103,9 +103,12 @@ async def test_token_prompt_feedback_fallback_and_idle_timeout(
             clicked = time.monotonic()
             await page.click("#mic")
             await wait_state(page, "connected")
+            connected_s = time.monotonic() - clicked
             first_session = await page.evaluate("podium.connection.sessionId")
-            played_s = LEAD_S + clip.duration_s + TAIL_S  # the fake microphone plays it once
-            await asyncio.sleep(max(0.0, played_s - (time.monotonic() - clicked)))
+            # The fake microphone plays the clip once from the click; the server counts audio
+            # from the connection on: wait until it has received the rest of the clip.
+            rest_ms = int((LEAD_S + clip.duration_s + TAIL_S - connected_s) * 1000)
+            await wait_js(page, f"(podium.latency.serverAudio?.receivedMs ?? 0) >= {rest_ms}")
             await wait_js(page, "podium.transcript.pending === 0 && podium.transcript.text !== ''")
             await page.click("#mic")
             await page.wait_for_selector("#scores .score.overall", timeout=FEEDBACK_TIMEOUT_MS)

@@ -33,16 +33,24 @@ def token_matches(provided: str | None, expected: str) -> bool:
     return provided is not None and hmac.compare_digest(provided.encode(), expected.encode())
 
 
+def has_access(connection: ASGIConnection, token: str) -> bool:
+    """Outside `/api/`, or with the right bearer token."""
+    if not connection.scope["path"].startswith(API_PREFIX):
+        return True
+    return token_matches(bearer_token(connection.headers.get("authorization")), token)
+
+
+def unauthorized() -> UnauthorizedError:
+    return UnauthorizedError(
+        "this server needs an access token: send 'Authorization: Bearer <token>'"
+    )
+
+
 def access_guard(token: str) -> Guard:
     """A guard that lets `/api/` calls through only with the right bearer token."""
 
     def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-        if not connection.scope["path"].startswith(API_PREFIX):
-            return
-        provided = bearer_token(connection.headers.get("authorization"))
-        if not token_matches(provided, token):
-            raise UnauthorizedError(
-                "this server needs an access token: send 'Authorization: Bearer <token>'"
-            )
+        if not has_access(connection, token):
+            raise unauthorized()
 
     return guard

@@ -19,8 +19,10 @@ from google.genai import types
 
 from server.config import Settings
 from server.errors import FeedbackError
-from server.interview.gemini_client import GeminiClient, json_config
-from server.interview.prompts import (
+from server.interview.questions import COMPETENCIES
+from server.interview.types import Scores
+from server.llm.client import GeminiClient, json_config
+from server.llm.prompts import (
     FOLLOWUP_INSTRUCTION,
     MAX_COMPETENCIES,
     MAX_FOLLOWUP_CHARS,
@@ -30,8 +32,6 @@ from server.interview.prompts import (
     build_questions_prompt,
     inlined_schema,
 )
-from server.interview.questions import COMPETENCIES
-from server.interview.types import Scores
 
 log = logging.getLogger(__name__)
 

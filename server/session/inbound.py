@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from server import protocol
-from server.limits import TokenBucket
+from server.session.limits import TokenBucket
 
 REPORT_INTERVAL_S = 1.0
 

@@ -1,8 +1,9 @@
-"""Live transcription of one audio stream: VAD segments, incremental decodes, partials and finals.
+"""The transcript of one audio stream: VAD segments, incremental decodes, partials and finals.
 
-One `LiveTranscription` per session. Audio is pushed in as 16 kHz mono int16 chunks; a single
-decode worker (at most one decode per stream at a time) picks the most useful job each time it
-is free, in this order:
+Audio goes in (`push`, `end_utterance`); typed events come out (`async for event in stream`):
+`SpeechStarted`, `PartialTranscript`, `FinalTranscript`, `DecodeFailed`. The stream owns one
+decoder task (at most one decode of this stream at a time) and `aclose()` ends it. Each time the
+decoder is free it does the most useful job, in this order:
 
 1. the final of an ended utterance (finals are never skipped);
 2. a speculative final: when the speaker pauses, decode the utterance exactly as it will be cut if
@@ -14,46 +15,42 @@ is free, in this order:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from server import protocol
 from server.asr.agreement import LocalAgreement, overlap_length
+from server.asr.events import (
+    DecodeFailed,
+    FinalTranscript,
+    PartialTranscript,
+    SpeechStarted,
+    TimedWord,
+    TranscriptEvent,
+)
 from server.asr.scheduler import DecodeScheduler, Priority
 from server.asr.types import SAMPLE_RATE_HZ, Transcriber, Transcript
+from server.asr.words import join_words, split_words
 from server.audio.vad import Segmenter, SpeechEnd, SpeechStart, VadConfig
 
 log = logging.getLogger(__name__)
 
-Emit = Callable[[protocol.ServerMessage], None]
 # How far back the end of an utterance cut at the length limit is compared with the next part.
 MAX_CARRIED_WORDS = 8
-
-
-@dataclass(frozen=True, slots=True)
-class FinalUtterance:
-    """A finished utterance as sent to the client (times in ms of received audio)."""
-
-    utterance_id: int
-    text: str
-    audio_start_ms: int
-    audio_end_ms: int
-    words: list[protocol.WordTiming]
-    language: str | None
 
 
 @dataclass(slots=True)
 class TranscriptionStats:
     """Counters for health and the benchmark."""
 
+    utterances_started: int = 0
+    utterances_finalised: int = 0
     partial_decodes: int = 0
     final_decodes: int = 0
-    speculative_hits: int = 0
     decode_s: float = 0.0
     decoded_audio_s: float = 0.0
     errors: int = 0
@@ -67,8 +64,12 @@ def _ms(samples: int) -> int:
     return samples * 1000 // SAMPLE_RATE_HZ
 
 
-class LiveTranscription:
-    """Turns one stream of audio into protocol events; see the module docstring."""
+class TranscriptStream:
+    """Turns one stream of audio into transcript events; see the module docstring.
+
+    Create it inside a running event loop (it starts its decoder task); the owner iterates its
+    events and calls `aclose()` at the end.
+    """
 
     def __init__(
         self,
@@ -78,17 +79,13 @@ class LiveTranscription:
         vad_config: VadConfig,
         language: str | None,
         partial_interval_ms: int,
-        emit: Emit,
-        on_final: Callable[[FinalUtterance], None] | None = None,
     ) -> None:
         self._transcriber = transcriber
         self._scheduler = scheduler
         self._vad_config = vad_config
         self._segmenter = Segmenter(vad_config)
-        self._language = language
+        self._language = language  # None: detect it on the first utterance with words
         self._partial_interval_ms = partial_interval_ms
-        self._emit = emit
-        self._on_final = on_final
         self._ended: deque[SpeechEnd] = deque()
         self._agreement = LocalAgreement()
         self._agreement_utterance: int | None = None
@@ -102,7 +99,14 @@ class LiveTranscription:
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
+        self._final_done = asyncio.Event()
+        # Unbounded, but bounded in practice: a few events per utterance, and the owner reads
+        # them as they come (it does no I/O in between).
+        self._events: asyncio.Queue[TranscriptEvent | None] = asyncio.Queue()
+        self._delivering = False
+        self._closed = False
         self.stats = TranscriptionStats()
+        self._decoder = asyncio.create_task(self._run_decoder(), name="transcript-decoder")
 
     @property
     def received_ms(self) -> int:
@@ -117,23 +121,77 @@ class LiveTranscription:
         """Utterances that ended and wait for their final (the backlog when decoding lags)."""
         return len(self._ended)
 
+    # --- audio in ----------------------------------------------------------------------------
+
     def push(self, samples: NDArray[np.int16]) -> None:
         """Feed received audio (cheap: the VAD runs in microseconds per frame)."""
-        self._handle(self._segmenter.push(samples))
+        self._segmented(self._segmenter.push(samples))
 
     def end_utterance(self) -> None:
         """Close the open utterance now (end of an answer, end of the stream)."""
-        self._handle(self._segmenter.flush())
+        self._segmented(self._segmenter.flush())
 
     async def drain(self) -> None:
-        """Wait until every ended utterance has had its final sent."""
+        """Wait until every ended utterance has its final and the owner has taken every event."""
         while self._ended or not self._idle.is_set():
             self._wake.set()
             await self._idle.wait()
             await asyncio.sleep(0)
+        await self._events.join()
 
-    async def run_decoder(self) -> None:
-        """The decode worker; runs until cancelled by the session that owns it."""
+    async def wait_for_finals_below(self, limit: int) -> None:
+        """Wait until fewer than `limit` ended utterances wait for their final."""
+        while len(self._ended) >= limit:
+            self._final_done.clear()
+            await self._final_done.wait()
+
+    # --- events out --------------------------------------------------------------------------
+
+    def __aiter__(self) -> TranscriptStream:
+        return self
+
+    async def __anext__(self) -> TranscriptEvent:
+        # The previous event has been handled once its owner asks for the next one: that is
+        # what `drain()` waits for.
+        if self._delivering:
+            self._delivering = False
+            self._events.task_done()
+        event = await self._events.get()
+        if event is None:
+            self._events.task_done()
+            raise StopAsyncIteration
+        self._delivering = True
+        return event
+
+    async def aclose(self) -> None:
+        """Stop the decoder (a decode in flight is abandoned) and end the event iteration."""
+        if self._closed:
+            return
+        self._closed = True
+        self._decoder.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._decoder
+        self._events.put_nowait(None)
+
+    def _emit(self, event: TranscriptEvent) -> None:
+        self._events.put_nowait(event)
+
+    # --- segmentation ------------------------------------------------------------------------
+
+    def _segmented(self, events: list[SpeechStart | SpeechEnd]) -> None:
+        for event in events:
+            if isinstance(event, SpeechStart):
+                self.stats.utterances_started += 1
+                self._emit(SpeechStarted(utterance_id=event.utterance_id, audio_ms=event.audio_ms))
+            else:
+                self._ended.append(event)
+        if events or self.utterance_open:
+            self._wake.set()
+            self._idle.clear()
+
+    # --- decode jobs -------------------------------------------------------------------------
+
+    async def _run_decoder(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -147,29 +205,7 @@ class LiveTranscription:
                 self.stats.errors += 1
             finally:
                 self._idle.set()
-
-    async def consume(self, chunks: AsyncIterator[NDArray[np.int16]]) -> None:
-        """Push every chunk of a stream, then close its last utterance and wait for its final."""
-        async for samples in chunks:
-            self.push(samples)
-        self.end_utterance()
-        await self.drain()
-
-    # --- segmentation events -----------------------------------------------------------------
-
-    def _handle(self, events: list[SpeechStart | SpeechEnd]) -> None:
-        for event in events:
-            if isinstance(event, SpeechStart):
-                self._emit(
-                    protocol.SpeechStarted(utterance_id=event.utterance_id, audio_ms=event.audio_ms)
-                )
-            else:
-                self._ended.append(event)
-        if events or self.utterance_open:
-            self._wake.set()
-            self._idle.clear()
-
-    # --- decode jobs -------------------------------------------------------------------------
+                self._final_done.set()  # also wakes a backlog waiter if a job died
 
     async def _run_next_job(self) -> bool:
         if self._ended:
@@ -252,7 +288,7 @@ class LiveTranscription:
         self._last_caption_pair = (caption.text, caption.stable)
         self._last_caption = caption.text
         self._emit(
-            protocol.TranscriptPartial(
+            PartialTranscript(
                 utterance_id=utterance_id,
                 text=caption.text,
                 stable=caption.stable,
@@ -263,29 +299,22 @@ class LiveTranscription:
 
     def _new_words(self, transcript: Transcript) -> tuple[str, int]:
         """The hypothesis without words the previous utterance already showed, and their count."""
-        words = transcript.text.split()
+        words = split_words(transcript.text)
         skipped = overlap_length(self._carried, words) if self._carried else 0
-        return " ".join(words[skipped:]), skipped
+        return join_words(words[skipped:]), skipped
 
     async def _final(self, ended: SpeechEnd) -> None:
         key = (ended.utterance_id, ended.start_ms, ended.end_ms)
         transcript: Transcript | None = None
         if key == self._speculative_key and self._speculative is not None:
             transcript = self._speculative
-            self.stats.speculative_hits += 1
         else:
             try:
                 transcript = await self._decode(ended.audio, final=True, priority=Priority.FINAL)
             except Exception:
                 log.exception("final decode failed")
                 self.stats.errors += 1
-                self._emit(
-                    protocol.ErrorEvent(
-                        code="transcriber_failed",
-                        message="speech recognition failed for one utterance; kept its captions",
-                        retryable=True,
-                    )
-                )
+                self._emit(DecodeFailed(utterance_id=ended.utterance_id))
         self.stats.final_decodes += 1
         if self._language is None and transcript is not None and transcript.text:
             # `auto`: keep the language detected on the first utterance with words.
@@ -294,9 +323,10 @@ class LiveTranscription:
         decoded, skipped = self._new_words(transcript) if transcript else ("", 0)
         text = agreement.update(decoded).text if transcript else self._last_caption
         # Past a cut at the length limit, stable words may already cover audio of the next part.
-        self._carried = text.split()[-MAX_CARRIED_WORDS:] if ended.reason == "max_length" else []
+        carried = split_words(text)[-MAX_CARRIED_WORDS:]
+        self._carried = carried if ended.reason == "max_length" else []
         words = [
-            protocol.WordTiming(
+            TimedWord(
                 word=w.word.strip(),
                 start_ms=ended.start_ms + round(float(w.start_s) * 1000),
                 end_ms=ended.start_ms + round(float(w.end_s) * 1000),
@@ -304,24 +334,20 @@ class LiveTranscription:
             )
             for w in (transcript.words[skipped:] if transcript else [])
         ]
-        language = transcript.language if transcript else self._language
-        final = FinalUtterance(
-            ended.utterance_id, text, ended.start_ms, ended.end_ms, words, language
-        )
         self._agreement.reset()
         self._agreement_utterance = None
         self._last_caption = ""
         self._last_caption_pair = ("", "")
         self._speculative_key = self._speculative = None
+        self.stats.utterances_finalised += 1
         self._emit(
-            protocol.TranscriptFinal(
-                utterance_id=final.utterance_id,
-                text=final.text,
-                audio_start_ms=final.audio_start_ms,
-                audio_end_ms=final.audio_end_ms,
-                words=final.words,
-                language=final.language,
+            FinalTranscript(
+                utterance_id=ended.utterance_id,
+                text=text,
+                audio_start_ms=ended.start_ms,
+                audio_end_ms=ended.end_ms,
+                words=words,
+                language=transcript.language if transcript else self._language,
             )
         )
-        if self._on_final is not None:
-            self._on_final(final)
+        self._final_done.set()

@@ -17,16 +17,16 @@ from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSession
 
 from server import protocol
 from server.errors import SignalingError
-from server.limits import KeyedLimiter, RateLimitedError, TooManySessionsError
-from server.sdp import check_offer_sdp
-from server.session import Session, SessionServices
+from server.rtc.sdp import check_negotiated, check_offer_sdp
+from server.session.context import SessionServices
+from server.session.limits import KeyedLimiter, RateLimitedError, TooManySessionsError
+from server.session.session import Session
 
 log = logging.getLogger(__name__)
 
 # A session slot frees when someone hangs up; a few seconds is a fair first retry.
 FULL_RETRY_AFTER_S = 5.0
 MAX_DETAIL_CHARS = 200
-_RECEIVING = ("recvonly", "sendrecv")
 
 
 @dataclass(slots=True)
@@ -80,30 +80,31 @@ class SessionRegistry:
         return RegistryTotals(
             sessions_opened=closed.sessions_opened,
             utterances_started=closed.utterances_started
-            + sum(s.counters.utterances_started for s in live),
+            + sum(s.stream.stats.utterances_started for s in live),
             utterances_finalised=closed.utterances_finalised
-            + sum(s.counters.utterances_finalised for s in live),
+            + sum(s.stream.stats.utterances_finalised for s in live),
             peak_pending_finals=max(
-                [closed.peak_pending_finals, *(s.counters.peak_pending_finals for s in live)]
+                [closed.peak_pending_finals, *(s.intake.stats.peak_pending_finals for s in live)]
             ),
-            decode_s=closed.decode_s + sum(s.live.stats.decode_s for s in live),
+            decode_s=closed.decode_s + sum(s.stream.stats.decode_s for s in live),
             decoded_audio_s=closed.decoded_audio_s
-            + sum(s.live.stats.decoded_audio_s for s in live),
+            + sum(s.stream.stats.decoded_audio_s for s in live),
         )
 
     def admit(self, client: str) -> None:
-        """Refuse a new session early (before its offer is read): server full or client too fast."""
+        """Refuse a new session early (before its offer is read): client too fast (429, its
+        own doing, so said first) or server full (503)."""
         if self._shut:
             raise TooManySessionsError("the server is shutting down", retry_after_s=30)
-        if len(self._sessions) + self._opening >= self._services.settings.max_sessions:
-            raise TooManySessionsError(
-                "the server is at its session limit; try again shortly",
-                retry_after_s=FULL_RETRY_AFTER_S,
-            )
         wait_s = self._creation_limit.check(client, asyncio.get_running_loop().time())
         if wait_s is not None:
             raise RateLimitedError(
                 "too many new sessions from this address; try again shortly", retry_after_s=wait_s
+            )
+        if len(self._sessions) + self._opening >= self._services.settings.max_sessions:
+            raise TooManySessionsError(
+                "the server is at its session limit; try again shortly",
+                retry_after_s=FULL_RETRY_AFTER_S,
             )
 
     async def create(self, offer: protocol.Offer, profile_id: str) -> tuple[Session, str]:
@@ -169,12 +170,13 @@ class SessionRegistry:
         finally:
             self._ending.discard(session)
         closed = self._closed_totals
-        closed.utterances_started += session.counters.utterances_started
-        closed.utterances_finalised += session.counters.utterances_finalised
-        closed.decode_s += session.live.stats.decode_s
-        closed.decoded_audio_s += session.live.stats.decoded_audio_s
+        stats = session.stream.stats
+        closed.utterances_started += stats.utterances_started
+        closed.utterances_finalised += stats.utterances_finalised
+        closed.decode_s += stats.decode_s
+        closed.decoded_audio_s += stats.decoded_audio_s
         closed.peak_pending_finals = max(
-            closed.peak_pending_finals, session.counters.peak_pending_finals
+            closed.peak_pending_finals, session.intake.stats.peak_pending_finals
         )
         log.info("session %s closed (%d active)", session_id, len(self._sessions))
         return True
@@ -195,14 +197,3 @@ class SessionRegistry:
             count,
             self.open_peer_connections,
         )
-
-
-def check_negotiated(peer: RTCPeerConnection) -> None:
-    """After the answer: we receive audio in a codec we share, and the data channel transport."""
-    receiving = ("recvonly", "sendrecv")
-    if not any(
-        t.kind == "audio" and t.currentDirection in receiving for t in peer.getTransceivers()
-    ):
-        raise SignalingError("no audio could be negotiated: offer Opus audio that we can receive")
-    if peer.sctp is None:
-        raise SignalingError("no data channel could be negotiated")

@@ -19,7 +19,7 @@ from server.interview.types import FeedbackRequest, PastAnswer, Scores
 
 if TYPE_CHECKING:
     # Only for annotations: the interviewer imports this module.
-    from server.interview.interviewer import FollowupRequest, QuestionsRequest
+    from server.llm.interviewer import FollowupRequest, QuestionsRequest
 
 # One line per rubric dimension; the keys are the fields of `Scores`.
 RUBRIC_DIMENSIONS: dict[str, str] = {

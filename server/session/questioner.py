@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
 from typing import Literal, Protocol
 
 import msgspec
@@ -18,20 +17,19 @@ import msgspec
 from server import protocol
 from server.errors import BadRequestError, FeedbackError
 from server.interview.followups import Followup
-from server.interview.interviewer import (
-    FollowupRequest,
-    GeneratedQuestion,
-    QuestionsRequest,
-)
 from server.interview.lexicon import primary_language
 from server.interview.planner import plan_interview
 from server.interview.questions import GENERAL_ROLE, QuestionBank
 from server.interview.types import Scores
+from server.llm.interviewer import (
+    FollowupRequest,
+    GeneratedQuestion,
+    QuestionsRequest,
+)
 from server.store import Store
 
 log = logging.getLogger(__name__)
 
-Emit = Callable[[protocol.ServerMessage], None]
 # How far back "asked recently" reaches when choosing questions.
 RECENT_QUESTIONS = 50
 
@@ -79,7 +77,11 @@ class Questioner:
         self._rng = rng or random.Random()
 
     async def plan(
-        self, profile_id: str, options: protocol.InterviewStart, language: str, on_error: Emit
+        self,
+        profile_id: str,
+        options: protocol.InterviewStart,
+        language: str,
+        on_error: protocol.Emit,
     ) -> InterviewPlan:
         """The main questions. Raises `BadRequestError` for an unknown role, or a language with
         neither bank questions nor a job description Gemini could write questions from."""
@@ -117,7 +119,7 @@ class Questioner:
         language: str,
         job_description: str,
         count: int,
-        on_error: Emit,
+        on_error: protocol.Emit,
     ) -> list[PlannedQuestion] | None:
         recent = await self._store.list_answers(profile_id, limit=RECENT_QUESTIONS)
         request = QuestionsRequest(
@@ -143,7 +145,7 @@ class Questioner:
         language: str,
         scores: Scores,
         offline: Followup,
-        on_error: Emit,
+        on_error: protocol.Emit,
     ) -> WrittenFollowup:
         """Gemini's follow-up on `offline.dimension` when configured, else (or when it fails)
         the offline template."""
@@ -164,7 +166,7 @@ class Questioner:
             return WrittenFollowup(offline.text, "offline")
 
 
-def _report(code: str, instead: str, exc: Exception, on_error: Emit) -> None:
+def _report(code: str, instead: str, exc: Exception, on_error: protocol.Emit) -> None:
     if isinstance(exc, FeedbackError):
         message, retryable = exc.message, exc.retryable
         log.warning("%s: %s", code, exc.message)

@@ -1,65 +1,39 @@
-"""The answer flow: metrics, store the answer, stream feedback (falling back), store feedback."""
+"""What becomes of a finished answer: metrics, stored, feedback streamed (falling back), stored.
+
+A database failure loses nothing: the person is told (`storage_failed`), gets the feedback all
+the same, and the write is held by the `StoreBacklog` until the database takes it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 
 import msgspec
 
 from server.config import Settings
 from server.errors import FeedbackError
+from server.interview.answer import Answer, AnswerOutcome
 from server.interview.lexicon import primary_language
 from server.interview.metrics import DeliveryMetrics, compute_metrics, usual_pace
 from server.interview.rubric import RUBRIC_VERSION
 from server.interview.types import (
-    AnswerWord,
     FeedbackChunk,
     FeedbackProvider,
     FeedbackRequest,
     FeedbackResult,
+    PastAnswer,
 )
-from server.protocol import AnswerSaved, ErrorEvent, FeedbackDelta, FeedbackDone, ServerMessage
+from server.protocol import AnswerSaved, Emit, ErrorEvent, FeedbackDelta, FeedbackDone
 from server.store import Store
+from server.store.backlog import FeedbackWrite, StoreBacklog
 
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 5
 # Recent answers whose pace makes the speaker's own baseline (languages with no pace norm).
 BASELINE_ANSWERS = 20
-
-Emit = Callable[[ServerMessage], None]
-
-
-class CompletedAnswer(msgspec.Struct, frozen=True):
-    """A finished answer as the session hands it over: transcript and word timings, no audio."""
-
-    profile_id: str
-    session_id: str
-    question_id: str | None
-    question_text: str
-    role: str
-    language: str
-    words: list[AnswerWord]
-    transcript: str
-    duration_s: float
-    model: str
-    # In a mock interview: the interview, and for a follow-up its parent answer and template.
-    interview_id: str | None = None
-    parent_answer_id: str | None = None
-    followup_id: str | None = None
-
-
-class PracticeOutcome(msgspec.Struct, frozen=True):
-    """What became of a completed answer: its id, metrics, and the feedback (None if every
-    provider failed)."""
-
-    answer_id: str
-    transcript: str
-    metrics: DeliveryMetrics
-    feedback: FeedbackResult | None
 
 
 class _Timing:
@@ -78,7 +52,7 @@ class _Timing:
 
 
 class PracticeService:
-    """Turns a completed answer into stored data and streamed feedback.
+    """Turns a finished answer into stored data and streamed feedback.
 
     The answer is stored before any feedback is asked for, so a failing or slow provider never
     loses it. A provider that fails, or takes longer than `settings.gemini_timeout_s` in all,
@@ -90,88 +64,55 @@ class PracticeService:
         self,
         *,
         store: Store,
+        backlog: StoreBacklog,
         feedback: FeedbackProvider,
         fallback: FeedbackProvider,
         settings: Settings,
     ) -> None:
         self._store = store
+        self._backlog = backlog
         self._feedback = feedback
         self._fallback = fallback
         self._settings = settings
 
-    async def _usual_pace(self, profile_id: str, language: str) -> float | None:
-        """The speaker's usual words per minute in this language, from their recent answers."""
-        recent = await self._store.list_answers(profile_id, limit=BASELINE_ANSWERS)
-        earlier: list[DeliveryMetrics] = []
-        for stored in recent:
-            if primary_language(stored.language) != primary_language(language):
-                continue
-            try:
-                earlier.append(msgspec.convert(stored.metrics, DeliveryMetrics))
-            except msgspec.ValidationError:
-                continue  # metrics stored by an older version: no pace to learn from
-        return usual_pace(earlier)
-
-    async def complete_answer(self, answer: CompletedAnswer, emit: Emit) -> PracticeOutcome:
+    async def complete_answer(self, answer: Answer, emit: Emit) -> AnswerOutcome:
         """Store the answer and stream its feedback through `emit`."""
         metrics = compute_metrics(
             answer.words,
             duration_s=answer.duration_s,
             language=answer.language,
             long_pause_s=self._settings.long_pause_s,
-            baseline_wpm=await self._usual_pace(answer.profile_id, answer.language),
+            baseline_wpm=await self._usual_pace(answer),
         )
-        metrics_data = msgspec.to_builtins(metrics)
-        # Read before saving, so the history holds only earlier answers.
-        history = await self._store.history(
-            answer.profile_id,
-            answer.question_id or answer.question_text,
-            HISTORY_LIMIT,
-            rubric_version=RUBRIC_VERSION,
-        )
-        stored = await self._store.save_answer(
-            profile_id=answer.profile_id,
-            session_id=answer.session_id,
-            question_id=answer.question_id,
-            question_text=answer.question_text,
-            role=answer.role,
-            language=answer.language,
-            transcript=answer.transcript,
-            words=answer.words,
-            metrics=metrics_data,
-            duration_s=answer.duration_s,
-            model=answer.model,
-            interview_id=answer.interview_id,
-            parent_answer_id=answer.parent_answer_id,
-            followup_id=answer.followup_id,
-        )
+        answer = msgspec.structs.replace(answer, metrics=msgspec.to_builtins(metrics))
+        history = await self._history(answer)  # read before saving: earlier answers only
+        stored = await self._save(answer, emit)
         timing = _Timing()
-        emit(AnswerSaved(answer_id=stored.id, transcript=stored.transcript, metrics=metrics_data))
+        emit(_saved(answer, stored=stored))
         request = FeedbackRequest(
             question=answer.question_text,
             role=answer.role,
             language=answer.language,
             transcript=answer.transcript,
-            metrics=metrics_data,
+            metrics=answer.metrics,
             history=history,
         )
-        result = await self._feedback_with_fallback(stored.id, request, emit, timing)
-        outcome = PracticeOutcome(stored.id, stored.transcript, metrics, result)
+        result = await self._feedback_with_fallback(answer.id, request, emit, timing)
         if result is None:
-            return outcome
-        await self._store.save_feedback(
-            stored.id, result, latency_s=timing.elapsed(), first_chunk_s=timing.first_chunk_s
+            return AnswerOutcome(answer, metrics, None, stored)
+        await self._save_feedback(
+            answer.id, FeedbackWrite(result, timing.elapsed(), timing.first_chunk_s), emit
         )
         log.info(
             "feedback on answer %s by %s: first chunk %s s, done %.2f s",
-            stored.id,
+            answer.id,
             result.provider,
             "-" if timing.first_chunk_s is None else f"{timing.first_chunk_s:.2f}",
             timing.elapsed(),
         )
         emit(
             FeedbackDone(
-                answer_id=stored.id,
+                answer_id=answer.id,
                 text=result.text,
                 scores=msgspec.to_builtins(result.scores),
                 overall=result.overall,
@@ -179,7 +120,81 @@ class PracticeService:
                 model=result.model,
             )
         )
-        return outcome
+        return AnswerOutcome(answer, metrics, result, stored)
+
+    async def _usual_pace(self, answer: Answer) -> float | None:
+        """The speaker's usual words per minute in this language, from their recent answers
+        (None when unknown, or when the database cannot say)."""
+        try:
+            recent = await self._store.list_answers(answer.profile_id, limit=BASELINE_ANSWERS)
+        except Exception as exc:
+            log.warning("no pace baseline: reading earlier answers failed (%s)", exc)
+            return None
+        earlier: list[DeliveryMetrics] = []
+        for stored in recent:
+            if primary_language(stored.language) != primary_language(answer.language):
+                continue
+            try:
+                earlier.append(msgspec.convert(stored.metrics, DeliveryMetrics))
+            except msgspec.ValidationError:
+                continue  # metrics stored by an older version: no pace to learn from
+        return usual_pace(earlier)
+
+    async def _history(self, answer: Answer) -> list[PastAnswer]:
+        """Earlier attempts at the same question (none when the database cannot say)."""
+        try:
+            return await self._store.history(
+                answer.profile_id,
+                answer.question_id or answer.question_text,
+                HISTORY_LIMIT,
+                rubric_version=RUBRIC_VERSION,
+            )
+        except Exception as exc:
+            log.warning("no answer history: reading it failed (%s)", exc)
+            return []
+
+    async def _save(self, answer: Answer, emit: Emit) -> bool:
+        """Store the answer; on failure hold it for retrying and say so. True if stored now."""
+        try:
+            await self._store.save_answer(answer)
+        except Exception:
+            log.exception("storing answer %s failed; holding it to retry", answer.id)
+        else:
+            return True
+
+        self._backlog.add_answer(answer, lambda held: emit(_saved(held, stored=True)))
+        emit(
+            ErrorEvent(
+                code="storage_failed",
+                message="your answer could not be stored right now; the server keeps it and "
+                "stores it as soon as the database is back",
+                retryable=True,
+            )
+        )
+        return False
+
+    async def _save_feedback(self, answer_id: str, write: FeedbackWrite, emit: Emit) -> None:
+        if self._backlog.holds_answer(answer_id):
+            self._backlog.add_feedback(answer_id, write)  # written right after its answer
+            return
+        try:
+            await self._store.save_feedback(
+                answer_id,
+                write.result,
+                latency_s=write.latency_s,
+                first_chunk_s=write.first_chunk_s,
+            )
+        except Exception:
+            log.exception("storing feedback of answer %s failed; holding it to retry", answer_id)
+            self._backlog.add_feedback(answer_id, write)
+            emit(
+                ErrorEvent(
+                    code="storage_failed",
+                    message="the feedback could not be stored right now; the server keeps it "
+                    "and stores it as soon as the database is back",
+                    retryable=True,
+                )
+            )
 
     async def _feedback_with_fallback(
         self, answer_id: str, request: FeedbackRequest, emit: Emit, timing: _Timing
@@ -239,3 +254,9 @@ class PracticeService:
         if result is None:
             raise FeedbackError(f"{provider.name} ended without a result")
         return result
+
+
+def _saved(answer: Answer, *, stored: bool) -> AnswerSaved:
+    return AnswerSaved(
+        answer_id=answer.id, transcript=answer.transcript, metrics=answer.metrics, stored=stored
+    )

@@ -1,4 +1,5 @@
-"""The answer flow on a real SQLite file: offline coach, failing, hanging, broken providers."""
+"""The practice service on a real SQLite file: offline coach, failing, hanging, broken
+providers, and a database that refuses writes for a while."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ import pytest
 
 from server.config import Settings
 from server.errors import FeedbackError
+from server.interview.answer import Answer
 from server.interview.coach import OfflineCoach
 from server.interview.metrics import compute_metrics, words_from_text
-from server.interview.practice import CompletedAnswer, PracticeService
 from server.interview.rubric import RUBRIC_VERSION
-from server.interview.types import FeedbackChunk, FeedbackRequest, FeedbackResult
+from server.interview.types import FeedbackChunk, FeedbackProvider, FeedbackRequest, FeedbackResult
 from server.protocol import AnswerSaved, ErrorEvent, FeedbackDelta, FeedbackDone, ServerMessage
+from server.session.practice import PracticeService
 from server.store import Store
-from tests.store.databases import sqlite_url
+from server.store.backlog import StoreBacklog
+from tests.records import new_answer
+from tests.store.databases import sqlite_url, writes_refused
 
 TRANSCRIPT = (
     "When two teams disagreed about the release date I set up a meeting, we listed the risks, "
@@ -71,15 +75,32 @@ def _settings(tmp_path: Path, timeout_s: float = 30.0) -> Settings:
     return Settings(data_dir=str(tmp_path), gemini_timeout_s=timeout_s)
 
 
+def _service(
+    store: Store,
+    tmp_path: Path,
+    *,
+    feedback: FeedbackProvider | None = None,
+    fallback: FeedbackProvider | None = None,
+    timeout_s: float = 30.0,
+) -> PracticeService:
+    return PracticeService(
+        store=store,
+        backlog=StoreBacklog(store),
+        feedback=feedback or OfflineCoach(),
+        fallback=fallback or OfflineCoach(),
+        settings=_settings(tmp_path, timeout_s),
+    )
+
+
 def _answer(
     question_id: str | None = "q-conflict",
     *,
     language: str = "en",
     transcript: str = TRANSCRIPT,
     words_per_minute: float = 150,
-) -> CompletedAnswer:
+) -> Answer:
     words = words_from_text(transcript, words_per_minute=words_per_minute)
-    return CompletedAnswer(
+    return new_answer(
         profile_id="alice",
         session_id="session-1",
         question_id=question_id,
@@ -93,9 +114,7 @@ def _answer(
     )
 
 
-async def _complete(
-    service: PracticeService, answer: CompletedAnswer
-) -> tuple[str, list[ServerMessage]]:
+async def _complete(service: PracticeService, answer: Answer) -> tuple[str, list[ServerMessage]]:
     events: list[ServerMessage] = []
     answer_id = (await service.complete_answer(answer, events.append)).answer_id
     return answer_id, events
@@ -111,9 +130,7 @@ def _collapse(kinds: list[str]) -> list[str]:
 
 
 async def test_offline_coach_feedback_is_streamed_and_stored(store: Store, tmp_path: Path) -> None:
-    service = PracticeService(
-        store=store, feedback=OfflineCoach(), fallback=OfflineCoach(), settings=_settings(tmp_path)
-    )
+    service = _service(store, tmp_path)
     answer = _answer()
 
     answer_id, events = await _complete(service, answer)
@@ -152,9 +169,7 @@ async def test_a_provider_failing_mid_stream_falls_back(store: Store, tmp_path: 
         then="raise",
         error=FeedbackError("the service is overloaded", retryable=True),
     )
-    service = PracticeService(
-        store=store, feedback=failing, fallback=OfflineCoach(), settings=_settings(tmp_path)
-    )
+    service = _service(store, tmp_path, feedback=failing)
 
     answer_id, events = await _complete(service, _answer())
 
@@ -177,12 +192,7 @@ async def test_a_provider_failing_mid_stream_falls_back(store: Store, tmp_path: 
 
 
 async def test_a_hanging_provider_times_out_and_falls_back(store: Store, tmp_path: Path) -> None:
-    service = PracticeService(
-        store=store,
-        feedback=ScriptedProvider([], then="hang"),
-        fallback=OfflineCoach(),
-        settings=_settings(tmp_path, timeout_s=0.2),
-    )
+    service = _service(store, tmp_path, feedback=ScriptedProvider([], then="hang"), timeout_s=0.2)
 
     answer_id, events = await _complete(service, _answer())
 
@@ -196,8 +206,9 @@ async def test_a_hanging_provider_times_out_and_falls_back(store: Store, tmp_pat
     assert isinstance(error, ErrorEvent) and error.code == "feedback_failed" and error.retryable
     stored = await store.get_answer("alice", answer_id)
     assert stored.feedback is not None and stored.feedback.provider == "offline"
-    # The time spent waiting on the hung provider is part of what the person waited.
-    assert stored.feedback.first_chunk_s is not None and stored.feedback.first_chunk_s >= 0.19
+    # Measured from the answer being stored, the wait on the hung provider included.
+    assert stored.feedback.first_chunk_s is not None
+    assert stored.feedback.first_chunk_s <= stored.feedback.latency_s
 
 
 @pytest.mark.parametrize(
@@ -211,9 +222,7 @@ async def test_a_hanging_provider_times_out_and_falls_back(store: Store, tmp_pat
 async def test_a_broken_provider_falls_back(
     store: Store, tmp_path: Path, provider: ScriptedProvider
 ) -> None:
-    service = PracticeService(
-        store=store, feedback=provider, fallback=OfflineCoach(), settings=_settings(tmp_path)
-    )
+    service = _service(store, tmp_path, feedback=provider)
     answer_id, events = await _complete(service, _answer())
     assert [e.code for e in events if isinstance(e, ErrorEvent)] == ["feedback_failed"]
     assert isinstance(events[-1], FeedbackDone) and events[-1].provider == "offline"
@@ -222,9 +231,7 @@ async def test_a_broken_provider_falls_back(
 
 async def test_the_answer_is_kept_when_every_provider_fails(store: Store, tmp_path: Path) -> None:
     failing = ScriptedProvider([], then="raise", error=FeedbackError("down"))
-    service = PracticeService(
-        store=store, feedback=failing, fallback=failing, settings=_settings(tmp_path)
-    )
+    service = _service(store, tmp_path, feedback=failing, fallback=failing)
     answer_id, events = await _complete(service, _answer())
     assert _kinds(events) == ["AnswerSaved", "ErrorEvent", "ErrorEvent"]
     stored = await store.get_answer("alice", answer_id)
@@ -235,9 +242,7 @@ async def test_earlier_answers_to_the_question_reach_the_provider(
     store: Store, tmp_path: Path
 ) -> None:
     coach = RecordingCoach()
-    service = PracticeService(
-        store=store, feedback=coach, fallback=OfflineCoach(), settings=_settings(tmp_path)
-    )
+    service = _service(store, tmp_path, feedback=coach)
     first_id, first_events = await _complete(service, _answer())
     await _complete(service, _answer(question_id="q-other"))
     await _complete(service, _answer())
@@ -256,9 +261,7 @@ async def test_earlier_answers_to_the_question_reach_the_provider(
 async def test_pace_without_a_norm_is_judged_against_the_speakers_own_usual_pace(
     tmp_path: Path, store: Store
 ) -> None:
-    service = PracticeService(
-        store=store, feedback=OfflineCoach(), fallback=OfflineCoach(), settings=_settings(tmp_path)
-    )
+    service = _service(store, tmp_path)
     spanish = " ".join(["Primero analicé el problema con el equipo y luego decidí el plan."] * 20)
     first_id, events = await _complete(service, _answer(language="es", transcript=spanish))
     first = next(e for e in events if isinstance(e, AnswerSaved))
@@ -275,3 +278,47 @@ async def test_pace_without_a_norm_is_judged_against_the_speakers_own_usual_pace
     assert saved.metrics["baseline_wpm"] == pytest.approx(140, rel=0.05)
     assert saved.metrics["pace"] == "fast"
     assert first_id
+
+
+async def test_a_refused_write_keeps_the_answer_and_stores_it_when_the_database_is_back(
+    store: Store, tmp_path: Path
+) -> None:
+    backlog = StoreBacklog(store)
+    service = PracticeService(
+        store=store,
+        backlog=backlog,
+        feedback=OfflineCoach(),
+        fallback=OfflineCoach(),
+        settings=_settings(tmp_path),
+    )
+    answer = _answer()
+    events: list[ServerMessage] = []
+    with writes_refused(tmp_path / "data" / "podium.db"):
+        outcome = await service.complete_answer(answer, events.append)
+        assert not await backlog.write_held()  # still refused
+    # Told plainly, the feedback streamed all the same, nothing stored yet.
+    assert _collapse(_kinds(events)) == [
+        "ErrorEvent",
+        "AnswerSaved",
+        "FeedbackDelta",
+        "FeedbackDone",
+    ]
+    error, saved = events[0], events[1]
+    assert isinstance(error, ErrorEvent) and (error.code, error.retryable) == (
+        "storage_failed",
+        True,
+    )
+    assert isinstance(saved, AnswerSaved) and (saved.answer_id, saved.stored) == (answer.id, False)
+    assert not outcome.stored and len(backlog) == 1
+    assert await store.list_answers("alice") == []
+
+    assert await backlog.write_held()  # the database takes writes again
+    stored_later = events[-1]
+    assert isinstance(stored_later, AnswerSaved)
+    assert (stored_later.answer_id, stored_later.stored) == (answer.id, True)
+    stored = await store.get_answer("alice", answer.id)
+    done = events[-2]
+    assert isinstance(done, FeedbackDone)
+    assert stored.transcript == TRANSCRIPT and stored.metrics == saved.metrics
+    assert stored.feedback is not None and stored.feedback.text == done.text
+    assert len(backlog) == 0

@@ -20,21 +20,21 @@ from google.genai import types
 
 from server.config import Settings
 from server.errors import FeedbackError
-from server.interview.gemini_client import (
+from server.interview.rubric import RUBRIC_VERSION, overall_score
+from server.interview.types import FeedbackChunk, FeedbackRequest, FeedbackResult, Scores
+from server.llm.client import (
     NO_TOOLS,
     GeminiClient,
     json_config,
     raise_if_blocked,
     text_of,
 )
-from server.interview.prompts import (
+from server.llm.prompts import (
     PROSE_INSTRUCTION,
     SCORES_INSTRUCTION,
     build_answer_prompt,
     scores_json_schema,
 )
-from server.interview.rubric import RUBRIC_VERSION, overall_score
-from server.interview.types import FeedbackChunk, FeedbackRequest, FeedbackResult, Scores
 
 _FEEDBACK_REFUSAL = "Gemini declined to give feedback on this answer"
 

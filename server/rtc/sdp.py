@@ -1,12 +1,15 @@
-"""A first look at an offer's SDP: refuse what we cannot serve before making a peer connection."""
+"""Offer checks: a first look at the SDP before any peer connection, and what was negotiated."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aiortc import RTCPeerConnection
+
 from server.errors import SignalingError
 
 _DIRECTIONS = {"sendrecv", "sendonly", "recvonly", "inactive"}
+_RECEIVING = ("recvonly", "sendrecv")
 
 
 @dataclass(slots=True)
@@ -60,3 +63,13 @@ def check_offer_sdp(sdp: str) -> None:
         raise SignalingError(
             "the offer has no data channel: open a data channel labelled 'events' before the offer"
         )
+
+
+def check_negotiated(peer: RTCPeerConnection) -> None:
+    """After the answer: we receive audio in a codec we share, and the data channel transport."""
+    if not any(
+        t.kind == "audio" and t.currentDirection in _RECEIVING for t in peer.getTransceivers()
+    ):
+        raise SignalingError("no audio could be negotiated: offer Opus audio that we can receive")
+    if peer.sctp is None:
+        raise SignalingError("no data channel could be negotiated")
