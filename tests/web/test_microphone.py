@@ -1,6 +1,6 @@
 """The microphone in a real Chromium against a real server: live only while an answer or the
 Captions view needs it, and said so in the top bar; the Captions view shows what it heard, not
-the practice answer; an answer the server could not store yet is said to be so until it is."""
+the practice answer; an answer the database refused is said to be not stored until it is."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.serverproc import ServerProcess
 from benchmarks.speech import Clip, normalize_english, word_error_rate
+from server.app import create_app
+from server.asr.types import Transcriber
+from server.config import Settings
+from tests.e2e.clients import serve_in_process
+from tests.store.databases import writes_refused
 from tests.web.conftest import (
     browser_page,
     clip_named,
@@ -31,37 +35,11 @@ QUIET_S = 4.0  # after the clip, before the fake microphone plays it again
 HEARD_BOUND = 0.8
 FEEDBACK_TIMEOUT_MS = 60_000
 
-# The database failing, as the server reports it (`answer.saved` with `stored: false`, then a
-# second `answer.saved` once the answer is written): simulated in the page, on the real
-# channel's messages, because a real failure needs the server's retry of a failed write. The
-# test says when the write succeeds (`window.storage.written()`).
-FAIL_STORAGE_ONCE = """
-window.storage = {failing: true, written: null};
-const realCreate = RTCPeerConnection.prototype.createDataChannel;
-const onmessage = Object.getOwnPropertyDescriptor(RTCDataChannel.prototype, 'onmessage');
-RTCPeerConnection.prototype.createDataChannel = function (...args) {
-  const channel = realCreate.apply(this, args);
-  Object.defineProperty(channel, 'onmessage', {
-    get: () => onmessage.get.call(channel),
-    set: (deliver) => onmessage.set.call(channel, deliver && ((event) => {
-      const message = JSON.parse(event.data);
-      if (window.storage.failing && message.type === 'answer.saved') {
-        window.storage.failing = false;
-        deliver({data: JSON.stringify({...message, stored: false})});
-        window.storage.written = () => deliver({data: JSON.stringify({...message, stored: true})});
-        return;
-      }
-      deliver(event);
-    })),
-  });
-  return channel;
-};
-"""
 TRACKS_ENABLED = "podium.connection.stream.getAudioTracks().map((track) => track.enabled)"
 
 
 async def test_microphone_streams_only_while_needed_and_says_so(
-    server: ServerProcess,
+    transcriber: Transcriber,
     speech_dir: Path,
     english_clips: list[Clip],
     tmp_path: Path,
@@ -70,9 +48,14 @@ async def test_microphone_streams_only_while_needed_and_says_so(
     clip = clip_named(english_clips, CLIP)
     wav = speech_wav(tmp_path, speech_dir, clip, lead_s=LEAD_S, tail_s=QUIET_S)
     loop_ms = int((LEAD_S + clip.duration_s + QUIET_S) * 1000)
-    async with browser_page(tmp_path / "profile", mic_wav=wav, loop=True) as page:
-        await page.add_init_script(FAIL_STORAGE_ONCE)
-        await open_practice(page, server.url)
+    # In this process, so that its database is at hand (and its outage's log is no failure).
+    settings = Settings(data_dir=str(tmp_path / "server"), ice_host_addresses=["127.0.0.1"])
+    app = create_app(settings, transcriber=transcriber)
+    async with (
+        serve_in_process(app) as url,
+        browser_page(tmp_path / "profile", mic_wav=wav, loop=True) as page,
+    ):
+        await open_practice(page, url)
         await page.evaluate(RECORD_EVENTS)
 
         # Recording: the top bar says the microphone is live.
@@ -84,24 +67,31 @@ async def test_microphone_streams_only_while_needed_and_says_so(
         await page.wait_for_selector("#practice-captions .line.final", timeout=30_000)
         await wait_js(page, "podium.transcript.pending === 0")
         await page.screenshot(path=artifacts / "mic-live.png")
-        await page.click("#mic")
 
-        # The answer reached the server but not its database: said plainly, feedback still comes.
-        await page.wait_for_selector("#feedback-stored:not([hidden])", timeout=FEEDBACK_TIMEOUT_MS)
-        assert "Not stored yet" in await page.inner_text("#feedback-stored")
-        # Once the server has the answer, the microphone stops streaming.
-        await page.wait_for_selector('#status[data-mic="off"]')
-        assert await page.inner_text("#status-text") == "Microphone paused"
-        assert await page.evaluate(TRACKS_ENABLED) == [False]
-        assert await page.get_attribute("#status", "data-state") == "connected"
-        await page.wait_for_selector("#scores .score.overall", timeout=FEEDBACK_TIMEOUT_MS)
-        assert "Not stored yet" in await page.inner_text("#feedback-stored")
-        assert "not stored yet" in await page.inner_text("#answer-state")
-        feedback = await page.text_content("#feedback-text")
-        await page.screenshot(path=artifacts / "answer-not-stored-yet.png", full_page=True)
-        # Stored after all: the line says so, and the feedback is left as it was.
-        await page.evaluate("window.storage.written()")
-        assert (await page.inner_text("#feedback-stored")).startswith("Stored now")
+        # The database refuses writes (another process holds its lock) as the answer ends: the
+        # server keeps it in memory, says so, and the feedback still comes.
+        with writes_refused(tmp_path / "server" / "podium.db"):
+            await page.click("#mic")
+            await page.wait_for_selector(
+                "#feedback-stored:not([hidden])", timeout=FEEDBACK_TIMEOUT_MS
+            )
+            assert "Not stored yet" in await page.inner_text("#feedback-stored")
+            # Once the server has the answer, the microphone stops streaming.
+            await page.wait_for_selector('#status[data-mic="off"]')
+            assert await page.inner_text("#status-text") == "Microphone paused"
+            assert await page.evaluate(TRACKS_ENABLED) == [False]
+            assert await page.get_attribute("#status", "data-state") == "connected"
+            await page.wait_for_selector("#scores .score.overall", timeout=FEEDBACK_TIMEOUT_MS)
+            assert "Not stored yet" in await page.inner_text("#feedback-stored")
+            assert "not stored yet" in await page.inner_text("#answer-state")
+            assert "could not store" in await page.inner_text("#page-notice")  # storage_failed
+            feedback = await page.text_content("#feedback-text")
+            await page.screenshot(path=artifacts / "answer-not-stored-yet.png", full_page=True)
+        # The database is back: the server writes the answer and says so; the feedback stays.
+        await page.wait_for_function(
+            "document.querySelector('#feedback-stored').textContent.startsWith('Stored now')",
+            timeout=FEEDBACK_TIMEOUT_MS,
+        )
         assert await page.inner_text("#answer-state") == (
             "Feedback ready. Start another answer when you like."
         )

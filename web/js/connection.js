@@ -333,7 +333,7 @@ export class Connection extends EventTarget {
 
   #closeWhenUnused() {
     clearTimeout(this.#unusedTimer);
-    if (this.mic.needed || this.state !== State.CONNECTED) return;
+    if (!this.#wanted || this.mic.needed || this.state !== State.CONNECTED) return;
     this.#unusedTimer = setTimeout(() => {
       if (!this.mic.needed && this.state === State.CONNECTED) this.stop();
     }, MIC_UNUSED_CLOSE_MS);
