@@ -50,10 +50,16 @@ class ServerProcess:
 
 
 def start_server(
-    data_dir: Path, env: Mapping[str, str] | None = None, *, timeout_s: float = 90.0
+    data_dir: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    timeout_s: float = 90.0,
+    port: int | None = None,
 ) -> ServerProcess:
-    """Start `podium serve` on 127.0.0.1 with its data in `data_dir`; wait until it is healthy."""
-    port = free_port()
+    """Start `podium serve` on 127.0.0.1 with its data in `data_dir` (on `port`, else a free
+    one: a server restarted on its old port looks to its clients like the same server back);
+    wait until it is healthy."""
+    port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / "server.log"
     full_env = {

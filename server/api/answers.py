@@ -10,6 +10,7 @@ from litestar.params import FromPath, QueryParameter
 
 from server.interview.progress import Progress
 from server.store import Store, StoredAnswer
+from server.store.records import AnswerSource
 
 
 @get("/api/answers")
@@ -41,9 +42,17 @@ async def delete_answer(
 
 
 @get("/api/progress")
-async def get_progress(store: NamedDependency[Store], profile_id: NamedDependency[str]) -> Progress:
-    """Per rubric dimension: improved, steady, degraded or insufficient data."""
-    return await store.progress(profile_id)
+async def get_progress(
+    store: NamedDependency[Store],
+    profile_id: NamedDependency[str],
+    source: Annotated[
+        AnswerSource | None,
+        QueryParameter(description="only practice answers or only mock-interview answers"),
+    ] = None,
+) -> Progress:
+    """Per rubric dimension: improved, steady, degraded or insufficient data; of every scored
+    answer, or only of those given in practice or in mock interviews (`source`)."""
+    return await store.progress(profile_id, source=source)
 
 
 @get("/api/export")

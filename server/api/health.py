@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from server import protocol
 from server.asr.pool import TranscriberPool
 from server.asr.types import Transcriber
+from server.config import Settings
 from server.session.registry import SessionRegistry
 from server.store.backlog import StoreBacklog
 
@@ -30,6 +31,8 @@ class Health(msgspec.Struct):
     speech: dict[str, Any] = msgspec.field(default_factory=dict)
     # Answers (or feedback) the database refused, held in memory and retried.
     unstored_answers: int = 0
+    # Whether a Gemini key is set: the page then offers questions written from a job description.
+    gemini_configured: bool = False
 
 
 @get("/api/health")
@@ -38,6 +41,7 @@ async def health(
     transcribers: NamedDependency[TranscriberPool],
     registry: NamedDependency[SessionRegistry],
     backlog: NamedDependency[StoreBacklog],
+    settings: NamedDependency[Settings],
 ) -> Health:
     sessions = registry.sessions
     totals = registry.totals()
@@ -54,6 +58,7 @@ async def health(
         decoded_audio_s=round(totals.decoded_audio_s, 3),
         speech=transcribers.describe(),
         unstored_answers=len(backlog),
+        gemini_configured=bool(settings.gemini_api_key),
     )
 
 

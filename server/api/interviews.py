@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -10,7 +11,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from server.errors import NotFoundError
-from server.interview.report import InterviewReport, to_markdown
+from server.interview.questions import QuestionBank
+from server.interview.report import InterviewReport, ReportContext, to_markdown
 from server.store import InterviewSummary, Store, StoredInterview
 
 # Litestar adds "; charset=utf-8" to text media types itself.
@@ -37,14 +39,24 @@ async def get_interview(
 
 @get("/api/interviews/{interview_id:str}/report.md")
 async def get_report_markdown(
-    store: NamedDependency[Store], profile_id: NamedDependency[str], interview_id: FromPath[str]
+    store: NamedDependency[Store],
+    question_bank: NamedDependency[QuestionBank],
+    profile_id: NamedDependency[str],
+    interview_id: FromPath[str],
 ) -> Response[str]:
-    """The interview's report as a Markdown download; 404 `no_report` until there is one."""
+    """The interview's report as a Markdown download (with its role, date and status); 404
+    `no_report` until there is one."""
     interview = await store.get_interview(profile_id, interview_id)
     if interview.report is None:
         raise NotFoundError("this interview has no report yet", code="no_report")
+    roles = {role.id: role.name for role in question_bank.roles(interview.language)}
+    context = ReportContext(
+        role=roles.get(interview.role, interview.role),
+        created_at=datetime.fromisoformat(interview.created_at),
+        status=interview.status,
+    )
     return Response(
-        to_markdown(msgspec.convert(interview.report, InterviewReport)),
+        to_markdown(msgspec.convert(interview.report, InterviewReport), context),
         media_type=MARKDOWN,
         headers={
             "Content-Disposition": f'attachment; filename="podium-interview-{interview.id}.md"',

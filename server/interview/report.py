@@ -15,6 +15,8 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 import msgspec
@@ -117,32 +119,91 @@ def trend(overall_mean: float, earlier_mean: float | None) -> Trend:
     return "degraded" if change < -TREND_THRESHOLD else "steady"
 
 
-def to_markdown(report: InterviewReport) -> str:
-    """The report as Markdown, for export."""
-    lines = ["# Interview report", "", f"**Overall:** {report.overall_mean:g}/100"]
-    if report.earlier_mean is not None:
-        lines[-1] += f" ({report.trend}; earlier interviews: {report.earlier_mean:g})"
+class ReportContext(msgspec.Struct, frozen=True, kw_only=True):
+    """What the Markdown export says about the interview itself, as the report screen shows it."""
+
+    role: str  # the role's name
+    created_at: datetime
+    status: str  # "completed", "ended_early" or "in_progress"
+
+
+def to_markdown(report: InterviewReport, context: ReportContext) -> str:
+    """The report as Markdown, for export: what the report screen shows, in its order, with its
+    numbering (main questions numbered, each follow-up under its question) and its decimals
+    (means to one decimal, scores whole). An interview left early is not compared."""
+    status = context.status.replace("_", " ")
+    when = context.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Interview report",
+        "",
+        f"**Role:** {context.role} · **Date:** {when} · **Status:** {status} · "
+        f"**Answers:** {len(report.rows)}",
+        "",
+        f"**Overall:** {_decimal(report.overall_mean)}/100"
+        f" ({_trend_words(report, context.status)})",
+    ]
     means = report.dimension_means
     lines += [
-        f"**Strongest:** {report.strongest} ({means[report.strongest]:g}/5) · "
-        f"**Weakest:** {report.weakest} ({means[report.weakest]:g}/5)",
+        f"**Strongest:** {report.strongest} ({_decimal(means[report.strongest])}/5) · "
+        f"**Weakest:** {report.weakest} ({_decimal(means[report.weakest])}/5)",
         "",
-        "## Questions",
+        "**Mean score per dimension:** "
+        + ", ".join(f"{d} {_decimal(means[d])}/5" for d in DIMENSIONS if d in means),
+        "",
+        "## Practise next",
+        "",
     ]
-    numbers: dict[str, int] = {}
-    for n, row in enumerate(report.rows, 1):
-        numbers.setdefault(row.question_id, n)
-        lines += ["", f"### {n}. {_one_line(row.question)}"]
-        if row.is_followup:
-            parent = numbers.get(row.parent_id or "")
-            lines.append(f"*Follow-up to question {parent}*" if parent else "*Follow-up*")
-        scores = ", ".join(f"{d} {getattr(row.scores, d)}" for d in DIMENSIONS)
-        lines += ["", f"**Score:** {row.overall}/100 ({scores})", ""]
-        lines += [f"> {line}" if line else ">" for line in (row.transcript or "-").splitlines()]
-        lines += ["", _one_line(row.feedback)]
-    lines += ["", "## Practise next", ""]
     lines += [f"{i}. {item}" for i, item in enumerate(report.practice, 1)]
+    lines += ["", "## Questions and answers"]
+    number = 0
+    for row, followups in _grouped(report.rows):
+        if row.is_followup:  # its question is not in the report
+            lines += _row_lines("### Follow-up: ", row)
+        else:
+            number += 1
+            lines += _row_lines(f"### Question {number}: ", row)
+        for followup in followups:
+            lines += _row_lines("#### Follow-up: ", followup)
     return "\n".join(lines) + "\n"
+
+
+def _decimal(value: float) -> str:
+    """One decimal, halves rounded up as the page's number format does (4.25 -> "4.3")."""
+    return str(Decimal(repr(value)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def _trend_words(report: InterviewReport, status: str) -> str:
+    if status != "completed":
+        return "ended early: not compared with earlier interviews"
+    if report.earlier_mean is None:
+        return "first interview"
+    return f"{report.trend}; your earlier interviews: {_decimal(report.earlier_mean)}/100"
+
+
+def _grouped(
+    rows: Sequence[QuestionResult],
+) -> list[tuple[QuestionResult, list[QuestionResult]]]:
+    """Main questions in the order asked, each with its follow-ups (as the screen nests them);
+    a follow-up whose question is missing stands on its own."""
+    groups: list[tuple[QuestionResult, list[QuestionResult]]] = []
+    by_question: dict[str, list[QuestionResult]] = {}
+    for row in rows:
+        parent = by_question.get(row.parent_id or "") if row.is_followup else None
+        if parent is not None:
+            parent.append(row)
+            continue
+        followups: list[QuestionResult] = []
+        groups.append((row, followups))
+        if not row.is_followup:
+            by_question[row.question_id] = followups
+    return groups
+
+
+def _row_lines(heading: str, row: QuestionResult) -> list[str]:
+    scores = ", ".join(f"{d} {getattr(row.scores, d)}/5" for d in DIMENSIONS)
+    lines = ["", heading + _one_line(row.question), "", f"**Score:** {row.overall}/100 ({scores})"]
+    lines += [""] + [f"> {line}" if line else ">" for line in (row.transcript or "-").splitlines()]
+    return [*lines, "", _one_line(row.feedback)]
 
 
 def _practice(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
 from server.interview.answer import Answer
+
+# Where an answer was given: practice (a question at a time) or a mock interview.
+AnswerSource = Literal["practice", "interview"]
 
 
 class StoredFeedback(msgspec.Struct, frozen=True):

@@ -30,7 +30,7 @@ from server.store.convert import (
 from server.store.db import create_engine, parse_url, upgrade_to_head
 from server.store.interviews import InterviewQueries, interviews_with_counts, own_interview
 from server.store.models import AnswerRow, FeedbackRow, InterviewRow, QuestionAskedRow
-from server.store.records import QuestionAsked, StoredAnswer, StoredFeedback, iso
+from server.store.records import AnswerSource, QuestionAsked, StoredAnswer, StoredFeedback, iso
 
 log = logging.getLogger(__name__)
 
@@ -203,14 +203,20 @@ class Store(InterviewQueries):
         async with self._sessions() as session:
             return list((await session.scalars(stmt)).all())
 
-    async def scored_answers(self, profile_id: str) -> list[ScoredAnswer]:
-        """The profile's answers that have feedback, oldest first."""
+    async def scored_answers(
+        self, profile_id: str, source: AnswerSource | None = None
+    ) -> list[ScoredAnswer]:
+        """The profile's answers that have feedback, oldest first; only those given in
+        practice or only those of mock interviews when `source` says so."""
         stmt = (
             select(AnswerRow.id, AnswerRow.created_at, FeedbackRow)
             .join(FeedbackRow, FeedbackRow.answer_id == AnswerRow.id)
             .where(AnswerRow.profile_id == profile_id)
             .order_by(AnswerRow.created_at, AnswerRow.id)
         )
+        if source is not None:
+            in_interview = AnswerRow.interview_id.is_not(None)
+            stmt = stmt.where(in_interview if source == "interview" else ~in_interview)
         async with self._sessions() as session:
             rows = (await session.execute(stmt)).all()
         return [
@@ -224,10 +230,17 @@ class Store(InterviewQueries):
             for answer_id, created_at, feedback in rows
         ]
 
-    async def progress(self, profile_id: str, *, rubric_version: str = RUBRIC_VERSION) -> Progress:
-        """Trends per rubric dimension (see `server.interview.progress`)."""
+    async def progress(
+        self,
+        profile_id: str,
+        *,
+        source: AnswerSource | None = None,
+        rubric_version: str = RUBRIC_VERSION,
+    ) -> Progress:
+        """Trends per rubric dimension (see `server.interview.progress`), of every answer or of
+        one `source`'s."""
         return compute_progress(
-            await self.scored_answers(profile_id), rubric_version=rubric_version
+            await self.scored_answers(profile_id, source), rubric_version=rubric_version
         )
 
     async def export(self, profile_id: str) -> dict[str, Any]:

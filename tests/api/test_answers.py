@@ -10,6 +10,7 @@ from server.interview.rubric import RUBRIC_VERSION
 from server.interview.types import FeedbackResult, Scores
 from server.store import Store, StoredAnswer
 from tests.records import new_answer
+from tests.store.interviews import STRONG, play_interview
 
 ALICE = {"X-Podium-Profile": "alice"}
 BOB = {"X-Podium-Profile": "bob"}
@@ -116,6 +117,25 @@ async def test_progress(client: AsyncTestClient, store: Store) -> None:
         "overall": "degraded",
     }
     assert (await client.get("/api/progress", headers=BOB)).json()["scored_answers"] == 0
+
+
+async def test_progress_of_practice_or_interview_answers_apart(
+    client: AsyncTestClient, store: Store
+) -> None:
+    for points in (2, 2, 2, 4, 4, 4):
+        await _score(store, await _answer(store, f"practice {points}"), points)
+    await play_interview(store, [STRONG, STRONG])
+
+    every = (await client.get("/api/progress", headers=ALICE)).json()
+    practice = (await client.get("/api/progress?source=practice", headers=ALICE)).json()
+    interview = (await client.get("/api/progress?source=interview", headers=ALICE)).json()
+
+    assert (every["scored_answers"], practice["scored_answers"]) == (8, 6)
+    assert interview["scored_answers"] == 2
+    assert {d["trend"] for d in practice["dimensions"]} == {"improved"}
+    assert {d["trend"] for d in interview["dimensions"]} == {"insufficient"}
+    response = await client.get("/api/progress?source=both", headers=ALICE)
+    assert response.status_code == 400
 
 
 async def test_export_is_a_json_download_of_the_profile(

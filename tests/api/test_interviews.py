@@ -6,7 +6,6 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
-from server.interview.report import to_markdown
 from server.store import Store
 from tests.store.interviews import STRONG, WEAK, play_interview
 
@@ -75,7 +74,12 @@ async def test_get_one_interview_with_answers_and_report(
 
 async def test_report_as_markdown_download(client: AsyncTestClient, store: Store) -> None:
     await play_interview(store, [STRONG])
-    interview_id, report = await play_interview(store, [WEAK, STRONG], followup_after_first=True)
+    interview_id, report = await play_interview(
+        store, [WEAK, STRONG], followup_after_first=True, role="software-engineer"
+    )
+    created = (await client.get(f"/api/interviews/{interview_id}", headers=ALICE)).json()[
+        "created_at"
+    ]
 
     response = await client.get(f"/api/interviews/{interview_id}/report.md", headers=ALICE)
 
@@ -84,14 +88,39 @@ async def test_report_as_markdown_download(client: AsyncTestClient, store: Store
     assert response.headers["content-disposition"] == (
         f'attachment; filename="podium-interview-{interview_id}.md"'
     )
-    assert response.text == to_markdown(report)
-    assert "*Follow-up to question 1*" in response.text
-    assert f"earlier interviews: {report.earlier_mean:g}" in response.text
-    assert f"> {WEAK}" in response.text
+    text = response.text
+    # The role by its name, the date (UTC) and the status, as the report screen shows them.
+    assert (
+        f"**Role:** Software engineer · **Date:** {created[:10]} {created[11:16]} UTC"
+        " · **Status:** completed · **Answers:** 3"
+    ) in text
+    assert report.earlier_mean is not None
+    assert f"your earlier interviews: {report.earlier_mean:.1f}/100" in text
+    # Numbered like the screen: main questions 1 and 2, the follow-up under the first.
+    headings = [line for line in text.splitlines() if line.startswith("###")]
+    assert [heading.split(":")[0] for heading in headings] == [
+        "### Question 1",
+        "#### Follow-up",
+        "### Question 2",
+    ]
+    assert f"> {WEAK}" in text
 
     response = await client.get(f"/api/interviews/{interview_id}/report.md", headers=BOB)
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+async def test_markdown_of_an_interview_left_early_has_no_trend(
+    client: AsyncTestClient, store: Store
+) -> None:
+    await play_interview(store, [WEAK])
+    interview_id, _ = await play_interview(store, [STRONG], status="ended_early")
+
+    text = (await client.get(f"/api/interviews/{interview_id}/report.md", headers=ALICE)).text
+
+    assert "**Role:** software_engineer" in text  # an unknown role keeps its id
+    assert "**Status:** ended early" in text
+    assert "(ended early: not compared with earlier interviews)" in text
 
 
 @pytest.mark.parametrize("finish", [False, True])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import msgspec
 import pytest
 
@@ -10,7 +12,9 @@ from server.interview.coach import OfflineCoach, next_step
 from server.interview.followups import interview_texts
 from server.interview.metrics import DeliveryMetrics, compute_metrics, words_from_text
 from server.interview.report import (
+    InterviewReport,
     QuestionResult,
+    ReportContext,
     build_report,
     question_result,
     to_markdown,
@@ -89,16 +93,70 @@ def test_practice_from_weak_dimensions_and_delivery_problems(language: str) -> N
     ]
 
 
-def test_markdown() -> None:
-    s = Scores(structure=3, relevance=4, specificity=2, result=1, delivery=4)
-    rows = [result("q1", s), result("result-outcome", s, is_followup=True, parent_id="q1")]
-    text = to_markdown(build_report(rows, [60.0], "en"))
-    assert "### 1. Question q1?" in text and "### 2. Question result-outcome?" in text
-    assert "*Follow-up to question 1*" in text
-    assert "> Answer to q1." in text and "Feedback on result-outcome." in text
-    assert f"**Score:** {overall_score(s)}/100 (structure 3," in text
-    assert "(degraded; earlier interviews: 60)" in text
-    assert text.rstrip().endswith("3. " + build_report(rows, [], "en").practice[2])
+def test_markdown_reads_like_the_report_screen() -> None:
+    weak = Scores(structure=3, relevance=4, specificity=2, result=1, delivery=4)
+    strong = Scores(structure=5, relevance=5, specificity=4, result=4, delivery=4)
+    report = InterviewReport(
+        language="en",
+        rows=[
+            result("q1", weak),
+            result("result-outcome", strong, is_followup=True, parent_id="q1"),
+            result("q2", strong),
+        ],
+        dimension_means={
+            "structure": 4.33,
+            "relevance": 4.67,
+            "specificity": 3.25,
+            "result": 3.0,
+            "delivery": 4.0,
+        },
+        overall_mean=71.0,
+        strongest="relevance",
+        weakest="result",
+        trend="improved",
+        earlier_mean=60.25,
+        practice=["Say how it ended.", "Name the numbers.", "Slow down."],
+    )
+    context = ReportContext(
+        role="Software engineer",
+        created_at=datetime(2026, 3, 4, 20, 5, 9, tzinfo=timezone(timedelta(hours=-3))),
+        status="completed",
+    )
+    lines = to_markdown(report, context).splitlines()
+    assert lines[:8] == [
+        "# Interview report",
+        "",
+        "**Role:** Software engineer · **Date:** 2026-03-04 23:05 UTC · **Status:** completed"
+        " · **Answers:** 3",
+        "",
+        "**Overall:** 71.0/100 (improved; your earlier interviews: 60.3/100)",
+        "**Strongest:** relevance (4.7/5) · **Weakest:** result (3.0/5)",
+        "",
+        "**Mean score per dimension:** structure 4.3/5, relevance 4.7/5, specificity 3.3/5,"
+        " result 3.0/5, delivery 4.0/5",
+    ]
+    # The screen numbers main questions only and puts each follow-up under its question.
+    headings = [line for line in lines if line.startswith("#")]
+    assert headings == [
+        "# Interview report",
+        "## Practise next",
+        "## Questions and answers",
+        "### Question 1: Question q1?",
+        "#### Follow-up: Question result-outcome?",
+        "### Question 2: Question q2?",
+    ]
+    assert "1. Say how it ended." in lines and "3. Slow down." in lines
+    assert (
+        f"**Score:** {overall_score(weak)}/100 (structure 3/5, relevance 4/5, specificity 2/5,"
+        " result 1/5, delivery 4/5)"
+    ) in lines
+    assert "> Answer to q1." in lines and "Feedback on result-outcome." in lines
+
+    ended = to_markdown(report, msgspec.structs.replace(context, status="ended_early"))
+    assert "**Status:** ended early" in ended
+    assert "**Overall:** 71.0/100 (ended early: not compared with earlier interviews)" in ended
+    first = msgspec.structs.replace(report, trend="first", earlier_mean=None)
+    assert "**Overall:** 71.0/100 (first interview)" in to_markdown(first, context)
 
 
 def test_no_answers() -> None:

@@ -85,13 +85,14 @@ async def play_interview(
     profile_id: str = "alice",
     followup_after_first: bool = False,
     status: str = "completed",
+    role: str = "software_engineer",
 ) -> tuple[str, InterviewReport]:
     """A finished interview: one main question per transcript (optionally a follow-up to the
     first), scored and reported with the earlier interviews as the trend baseline."""
     interview_id = await store.create_interview(
         profile_id=profile_id,
         session_id="session-1",
-        role="software_engineer",
+        role=role,
         language="en",
         planned_questions=len(transcripts),
         question_source="bank",

@@ -94,7 +94,9 @@ async def test_interface_and_questions_follow_the_language_and_persist(
         # Every table has English's keys and placeholders; the pace band speaks the language.
         checked = await page.evaluate(
             """async () => {
-              const { STRINGS } = await import('/js/strings.js');
+              const { LOCALES } = await import('/js/i18n.js');
+              const STRINGS = Object.fromEntries(await Promise.all(LOCALES.map(
+                async (code) => [code, (await import(`/js/strings/${code}.js`)).default])));
               const { paceBasis } = await import('/js/results.js');
               const holes = (text) => (text.match(/\\{\\w+\\}/g) ?? []).sort().join();
               const problems = [];

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.serverproc import ServerProcess, start_server
+from benchmarks.serverproc import ServerProcess
 from benchmarks.speech import Clip, word_error_rate
 from tests.web.conftest import (
     CONNECT_TIMEOUT_MS,
@@ -30,7 +30,6 @@ pytestmark = [pytest.mark.browser, needs_chromium]
 # Through Chrome's Opus a clip loses about a word; tiny.en is otherwise near exact on these.
 WER_BOUND = 0.25
 ANSWER_CLIP = "en_ls2412_153948_0000.wav"  # 12 s read speech, two sentences
-LONG_CLIP = "en_ljspeech_lj001_0001-0005.wav"  # 35 s: still speaking when the server stops
 FEEDBACK_TIMEOUT_MS = 60_000
 DIMENSIONS = {"structure", "relevance", "specificity", "result", "delivery"}
 
@@ -114,15 +113,15 @@ async def test_answer_gets_captions_feedback_scores_and_history(
         await page.screenshot(path=artifacts / "practice.png", full_page=True)
         await page.click("#latency-toggle")
 
+        # The Captions view shows what it heard while listening (test_microphone.py), not the
+        # practice answer, and does not listen until asked.
         await page.click('a[href="#captions"]')
         big = await page.inner_text("#big-captions")
-        assert word_error_rate([captions], [big]) == 0, (captions, big)
+        assert big == "" and await page.inner_text("#listen") == "Start listening"
         async with page.expect_download() as download_info:
             await page.click("#download")
         download = await download_info.value
-        downloaded = await asyncio.to_thread(Path(await download.path()).read_text)
         assert download.suggested_filename.endswith(".txt")
-        assert word_error_rate([captions], [downloaded]) == 0, downloaded
         await page.screenshot(path=artifacts / "captions.png")
 
         await page.click('a[href="#history"]')
@@ -146,9 +145,8 @@ async def test_answer_gets_captions_feedback_scores_and_history(
         await page.click("#listen")
         await wait_state(page, "connected")
         assert await page.evaluate("podium.connection.sessionId") not in (None, first_session)
-        assert await page.inner_text("#big-captions") == big, "earlier captions stay"
         await page.click("#listen")
-        await wait_state(page, "idle")
+        await page.wait_for_selector('#status[data-mic="off"]')
     assert wer <= WER_BOUND, (wer, captions)
 
 
@@ -165,33 +163,3 @@ async def test_refused_microphone_says_how_to_allow_it(
         assert await page.is_visible("#notice-retry")
         assert await page.get_attribute("#mic", "aria-pressed") == "false"
         await page.screenshot(path=artifacts / "mic-refused.png")
-
-
-async def test_server_stopped_mid_answer_shows_failure_and_keeps_captions(
-    speech_dir: Path,
-    english_clips: list[Clip],
-    tmp_path: Path,
-    artifacts: Path,
-) -> None:
-    wav = speech_wav(tmp_path, speech_dir, clip_named(english_clips, LONG_CLIP))
-    server = start_server(tmp_path / "server")
-    try:
-        async with browser_page(tmp_path / "profile", mic_wav=wav) as page:
-            await open_practice(page, server.url)
-            await page.click("#mic")
-            await wait_state(page, "connected")
-            await page.wait_for_selector("#practice-captions .line.final", timeout=30_000)
-            shown = await page.inner_text("#practice-captions .line.final")
-
-            await asyncio.to_thread(server.stop)
-            await wait_state(page, "failed", timeout_ms=40_000)
-            assert await page.is_visible("#notice")
-            notice = await page.inner_text("#notice")
-            assert "Cannot reach the server" in notice, notice
-            assert await page.is_visible("#notice-retry")
-            assert shown in await page.inner_text("#practice-captions"), "captions are kept"
-            assert await page.get_attribute("#mic", "aria-pressed") == "false"
-            assert "dropped" in await page.inner_text("#answer-state")
-            await page.screenshot(path=artifacts / "failed.png", full_page=True)
-    finally:
-        server.stop()

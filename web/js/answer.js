@@ -1,11 +1,17 @@
 // The answer flow: the microphone button (and space bar), the timer, and what comes back for
-// an answer: answer.saved (metrics), feedback.delta (streamed prose), feedback.done (scores).
+// an answer: answer.saved (metrics), then its feedback (FeedbackCard renders it). The microphone
+// streams from the press of Start answer until the server has the answer (answer.saved).
 //
 // Events: "saved" (an answer was stored: the history is out of date), "problem" (a message).
 
 import { State } from "./connection.js";
-import { i18n, msg, show, t } from "./i18n.js";
-import { clock, renderMetrics, renderScores } from "./results.js";
+import { FeedbackCard } from "./feedback-card.js";
+import { i18n, msg, serverError, show, t } from "./i18n.js";
+import {
+  answerEnd, answerStart, FEEDBACK_EVENTS, FEEDBACK_FAILED, IDLE_TIMEOUT, questionSet,
+  ServerMessage,
+} from "./protocol.js";
+import { clock, renderMetrics } from "./results.js";
 
 const Phase = Object.freeze({
   IDLE: "idle",
@@ -18,6 +24,7 @@ const Phase = Object.freeze({
 // answer.saved normally follows answer.end within a second or two (the last final decode).
 const SAVE_TIMEOUT_MS = 30_000;
 const INTERACTIVE = "input, textarea, select, button, a[href], summary, [contenteditable]";
+const MIC_OWNER = "practice";
 
 export class AnswerFlow extends EventTarget {
   phase = Phase.IDLE;
@@ -25,9 +32,9 @@ export class AnswerFlow extends EventTarget {
   #connection;
   #picker;
   #captions;
-  #answerId = null;
-  #fallback = false; // the feedback provider failed and the fallback writes it
-  #shown = { text: "", metrics: null, scores: null, provider: null }; // re-rendered in a new language
+  #card;
+  #text = ""; // the state line (an i18n message), shown again in a new language
+  #metrics = null; // answer.saved's metrics, shown again in a new language
   #startedAt = 0;
   #timer = 0;
   #saveTimer = 0;
@@ -39,6 +46,8 @@ export class AnswerFlow extends EventTarget {
     this.#connection = connection;
     this.#picker = picker;
     this.#captions = captions;
+    this.#card = new FeedbackCard({ card: ui.results, text: ui.feedback, provider: ui.provider,
+      scores: ui.scores, stored: ui.stored });
     ui.mic.addEventListener("click", () => this.toggle());
     document.addEventListener("keydown", (event) => {
       if (event.key !== " " || event.repeat || !isVisible()) return;
@@ -51,6 +60,12 @@ export class AnswerFlow extends EventTarget {
     connection.addEventListener("state", ({ detail }) => this.#onState(detail.state));
     picker.addEventListener("change", () => this.#sendQuestion());
     i18n.addEventListener("change", () => this.#relabel());
+    this.#render();
+  }
+
+  /** Whether speech now belongs to the answer (its captions are shown with it). */
+  get capturing() {
+    return this.phase === Phase.STARTING || this.phase === Phase.RECORDING;
   }
 
   /** While a mock interview runs, no practice answer starts (the button waits). */
@@ -71,15 +86,16 @@ export class AnswerFlow extends EventTarget {
   async #start() {
     clearTimeout(this.#saveTimer);
     this.#setPhase(Phase.STARTING, "");
+    this.#connection.mic.claim(MIC_OWNER);
     if (!(await this.#connection.start())) {
+      this.#connection.mic.release(MIC_OWNER);
       this.#setPhase(Phase.IDLE, "");
       return;
     }
     this.#sendQuestion();
-    this.#connection.send({ type: "answer.start" });
-    this.#answerId = null;
+    this.#connection.send(answerStart());
     this.#captions.clear();
-    this.#ui.results.hidden = true;
+    this.#card.hide();
     this.#startedAt = performance.now();
     this.#timer = setInterval(() => this.#tick(), 250);
     this.#tick();
@@ -88,10 +104,11 @@ export class AnswerFlow extends EventTarget {
 
   #end() {
     clearInterval(this.#timer);
-    this.#connection.send({ type: "answer.end" });
+    this.#connection.send(answerEnd());
     this.#setPhase(Phase.FINISHING, msg("answer.finishing"));
     this.#saveTimer = setTimeout(() => {
       if (this.phase !== Phase.FINISHING) return;
+      this.#connection.mic.release(MIC_OWNER);
       this.#setPhase(Phase.IDLE, msg("answer.notSaved"));
     }, SAVE_TIMEOUT_MS);
   }
@@ -99,95 +116,77 @@ export class AnswerFlow extends EventTarget {
   #sendQuestion() {
     const question = this.#picker.question;
     if (!question || this.phase === Phase.RECORDING || this.#blocked) return;
-    this.#connection.send(question.id
-      ? { type: "question.set", question_id: question.id, role: this.#picker.role }
-      : { type: "question.set", text: question.text, role: this.#picker.role });
+    this.#connection.send(questionSet(question, this.#picker.role));
   }
 
   #onMessage(message) {
-    const { results, feedback, provider, scores, metrics } = this.#ui;
-    switch (message.type) {
-      case "answer.saved":
-        if (this.phase !== Phase.FINISHING) return;
-        clearTimeout(this.#saveTimer);
-        this.#answerId = message.answer_id;
-        this.#fallback = false;
-        Object.assign(this.#shown, { metrics: message.metrics, scores: null, provider: null });
-        results.hidden = false;
-        provider.textContent = "";
-        this.#clearFeedback();
-        feedback.setAttribute("aria-busy", "true");
-        scores.replaceChildren();
-        renderMetrics(metrics, message.metrics);
-        this.#setPhase(Phase.FEEDBACK, msg("answer.saved"));
-        this.dispatchEvent(new CustomEvent("saved", { detail: message.answer_id }));
-        break;
-      case "feedback.delta":
-        if (message.answer_id !== this.#answerId) return;
-        feedback.append(document.createTextNode(message.text));
-        feedback.dataset.chunks = String(Number(feedback.dataset.chunks) + 1);
-        break;
-      case "feedback.done":
-        if (message.answer_id !== this.#answerId) return;
-        // The whole text: whatever the deltas made of it, this is the feedback.
-        if (feedback.textContent !== message.text) feedback.textContent = message.text;
-        feedback.removeAttribute("aria-busy");
-        this.#shown.provider = message.provider === "offline" ? null : message.model;
-        this.#shown.scores = message;
+    if (message.type === ServerMessage.ANSWER_SAVED) {
+      this.#onSaved(message);
+    } else if (FEEDBACK_EVENTS.has(message.type)) {
+      if (this.#card.apply(message)) {
         this.#relabel();
-        this.#setPhase(Phase.IDLE, msg(this.#fallback ? "answer.readyFallback" : "answer.ready"));
-        this.dispatchEvent(new CustomEvent("saved", { detail: message.answer_id }));
-        break;
-      case "error":
-        this.#onError(message);
-        break;
+        this.#setPhase(Phase.IDLE, this.#readyMessage());
+        if (this.#card.stored) this.dispatchEvent(new CustomEvent("saved", { detail: message.answer_id }));
+      }
+    } else if (message.type === ServerMessage.ERROR) {
+      this.#onError(message);
     }
+  }
+
+  #onSaved(saved) {
+    const wasStored = this.#card.stored;
+    if (this.#card.update(saved)) {
+      // The answer shown is stored after all (the database is back).
+      if (wasStored || !this.#card.stored) return;
+      if (this.phase === Phase.IDLE && !this.#card.coming) this.#setPhase(Phase.IDLE, this.#readyMessage());
+      this.dispatchEvent(new CustomEvent("saved", { detail: saved.answer_id }));
+      return;
+    }
+    if (this.phase !== Phase.FINISHING) return;
+    clearTimeout(this.#saveTimer);
+    // The server has the answer: the microphone is not needed until the next one.
+    this.#connection.mic.release(MIC_OWNER);
+    this.#metrics = saved.metrics;
+    this.#card.open(saved);
+    renderMetrics(this.#ui.metrics, saved.metrics);
+    const stored = saved.stored !== false;
+    this.#setPhase(Phase.FEEDBACK, msg(stored ? "answer.savedWriting" : "answer.savedNotStored"));
+    if (stored) this.dispatchEvent(new CustomEvent("saved", { detail: saved.answer_id }));
+  }
+
+  #readyMessage() {
+    if (!this.#card.stored) return msg("answer.readyNotStored");
+    return msg(this.#card.fallback ? "answer.readyFallback" : "answer.ready");
   }
 
   #onError(error) {
     // The connection reports an idle timeout; during an interview, the interview view reports.
-    if (error.code === "idle_timeout" || this.#blocked) return;
-    if (error.code === "feedback_failed") {
-      if (this.phase !== Phase.FEEDBACK) return;
-      if (this.#fallback) {
-        // The fallback failed too: no feedback.done comes. The answer itself is stored.
-        this.#ui.feedback.removeAttribute("aria-busy");
-        this.#setPhase(Phase.IDLE, msg("answer.noFeedback", { detail: error.message }));
-        return;
-      }
-      // The server falls back to the offline coach by itself and streams its feedback from
-      // the start: what came so far is dropped, so the two never run into one another.
-      this.#fallback = true;
-      this.#clearFeedback();
-      this.#shown.provider = null;
-      this.#relabel();
-      this.#setPhase(this.phase, msg("answer.fallback", { detail: error.message }));
+    if (error.code === IDLE_TIMEOUT || this.#blocked) return;
+    if (error.code === FEEDBACK_FAILED) {
+      const note = this.phase === Phase.FEEDBACK ? this.#card.failed(error.message) : null;
+      if (note) this.#setPhase(this.#card.coming ? Phase.FEEDBACK : Phase.IDLE, note);
       return;
     }
-    this.dispatchEvent(new CustomEvent("problem", { detail: error.message }));
-  }
-
-  #clearFeedback() {
-    this.#ui.feedback.replaceChildren();
-    this.#ui.feedback.dataset.chunks = "0";
+    this.dispatchEvent(new CustomEvent("problem", { detail: serverError(error.code, error.message) }));
   }
 
   // Results shown in the interface language: rendered again when it changes.
   #relabel() {
-    const { provider, scores, metrics } = this.#ui;
-    const shown = this.#shown;
-    if (shown.metrics) renderMetrics(metrics, shown.metrics);
-    if (shown.scores) renderScores(scores, shown.scores.scores, shown.scores.overall);
-    provider.textContent = shown.provider ?? (shown.scores || this.#fallback ? t("answer.offlineCoach") : "");
+    if (this.#metrics) renderMetrics(this.#ui.metrics, this.#metrics);
+    this.#card.relabel();
     this.#render();
   }
 
+  // Only what answer.saved confirmed is said to be kept.
   #onLost() {
-    if (this.phase === Phase.RECORDING) {
+    if (this.phase === Phase.RECORDING || this.phase === Phase.FINISHING) {
       clearInterval(this.#timer);
+      clearTimeout(this.#saveTimer);
+      this.#connection.mic.release(MIC_OWNER);
       this.#setPhase(Phase.IDLE, msg("answer.droppedRecording"));
-    } else if (this.phase === Phase.FINISHING || this.phase === Phase.FEEDBACK) {
-      this.#setPhase(Phase.IDLE, msg("answer.droppedFeedback"));
+    } else if (this.phase === Phase.FEEDBACK) {
+      this.#setPhase(Phase.IDLE,
+        msg(this.#card.stored ? "answer.droppedFeedback" : "answer.droppedNotStored"));
     }
   }
 
@@ -195,8 +194,10 @@ export class AnswerFlow extends EventTarget {
     const busy = state === State.ASKING_MIC || state === State.CONNECTING ||
       state === State.RECONNECTING;
     this.#ui.mic.disabled = (busy || this.#blocked) && this.phase !== Phase.RECORDING;
-    if (this.phase === Phase.RECORDING && (state === State.IDLE || state === State.ENDED)) {
+    const ended = state === State.IDLE || state === State.ENDED;
+    if (ended && (this.phase === Phase.RECORDING || this.phase === Phase.FINISHING)) {
       clearInterval(this.#timer);
+      clearTimeout(this.#saveTimer);
       this.#setPhase(Phase.IDLE, msg(state === State.IDLE ? "answer.endedByYou" : "answer.endedIdle"));
     }
     this.#render();
@@ -208,18 +209,18 @@ export class AnswerFlow extends EventTarget {
 
   #setPhase(phase, message) {
     this.phase = phase;
-    this.#shown.text = message;
+    this.#text = message;
     this.#render();
   }
 
   #render() {
     const { mic, label, state } = this.#ui;
-    state.textContent = show(this.#shown.text);
+    state.textContent = show(this.#text);
     const recording = this.phase === Phase.RECORDING;
     mic.setAttribute("aria-pressed", String(recording));
     mic.dataset.phase = this.phase;
     this.#picker.lockQuestion(recording || this.phase === Phase.STARTING);
-    label.textContent = t(recording ? "answer.end"
-      : this.phase === Phase.STARTING ? "answer.connecting" : "answer.start");
+    label.textContent = t(recording ? "answer.endButton"
+      : this.phase === Phase.STARTING ? "answer.connecting" : "answer.startButton");
   }
 }

@@ -19,9 +19,9 @@ export class ApiError extends Error {
     this.code = code;
   }
 
-  /** Worth trying again: the server was unreachable, busy or failed, not a bad request. */
+  /** Worth trying again: the server was unreachable, busy, rate-limiting or failed. */
   get retryable() {
-    return this.status === 0 || this.status >= 500;
+    return this.status === 0 || this.status === 429 || this.status >= 500;
   }
 }
 

@@ -1,10 +1,14 @@
-// The captions view: large captions only, with listening on/off, copy and download.
+// The captions view: large captions only, with listening on/off, copy and download. It shows
+// what was said while it listened (its own transcript), not the answers given elsewhere, and the
+// microphone streams for it only between Start listening and Stop listening.
 
 import { saveBlob } from "./api.js";
 import { State } from "./connection.js";
 import { i18n, t } from "./i18n.js";
+import { feedCaptions } from "./transcript.js";
 
 const COPIED_FOR_MS = 2500;
+const MIC_OWNER = "captions";
 
 function stamp() {
   const now = new Date();
@@ -18,10 +22,12 @@ export class CaptionsScreen {
   #connection;
   #transcript;
 
+  /** `transcript`: this view's own Transcript, fed here with what is heard while listening. */
   constructor(ui, { connection, transcript }) {
     this.#ui = ui;
     this.#connection = connection;
     this.#transcript = transcript;
+    feedCaptions(connection, transcript, () => this.listening);
     ui.listen.addEventListener("click", () => this.#toggleListening());
     ui.copy.addEventListener("click", () => this.#copy());
     ui.download.addEventListener("click", () => this.#download());
@@ -31,9 +37,20 @@ export class CaptionsScreen {
     this.#render(connection.state);
   }
 
-  #toggleListening() {
-    if (this.#connection.active) this.#connection.stop();
-    else this.#connection.start();
+  get listening() {
+    return this.#connection.mic.claimed(MIC_OWNER);
+  }
+
+  async #toggleListening() {
+    if (this.listening) {
+      this.#connection.mic.release(MIC_OWNER);
+      this.#render(this.#connection.state);
+      return;
+    }
+    this.#connection.mic.claim(MIC_OWNER);
+    this.#render(this.#connection.state);
+    if (!(await this.#connection.start())) this.#connection.mic.release(MIC_OWNER);
+    this.#render(this.#connection.state);
   }
 
   async #copy() {
@@ -64,8 +81,9 @@ export class CaptionsScreen {
     const { listen } = this.#ui;
     const busy = state === State.ASKING_MIC || state === State.CONNECTING;
     listen.disabled = busy;
-    listen.textContent = t(busy ? "captions.connecting"
-      : this.#connection.active ? "captions.stop" : "captions.start");
-    listen.setAttribute("aria-pressed", String(this.#connection.active));
+    const listening = this.listening;
+    listen.textContent = t(busy && listening ? "captions.connecting"
+      : listening ? "captions.stop" : "captions.start");
+    listen.setAttribute("aria-pressed", String(listening));
   }
 }

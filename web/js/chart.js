@@ -14,7 +14,21 @@ function svg(tag, attributes = {}, text) {
   return node;
 }
 
-const shortDate = (iso) => formatDate(iso, { day: "numeric", month: "short" });
+// Ever finer, until the first and the last point's labels differ.
+const AXIS_FORMATS = [
+  { day: "numeric", month: "short" },
+  { day: "numeric", month: "short", hour: "numeric", minute: "2-digit" },
+  { hour: "numeric", minute: "2-digit", second: "2-digit" },
+];
+
+/** The x axis's labels of the first and last point: distinct, or one label when they cannot be. */
+export function axisLabels(firstIso, lastIso) {
+  for (const format of AXIS_FORMATS) {
+    const [first, last] = [formatDate(firstIso, format), formatDate(lastIso, format)];
+    if (first !== last) return [first, last];
+  }
+  return [formatDate(firstIso, AXIS_FORMATS[1])];
+}
 
 /**
  * `points`: [{date, value}] oldest first. `scale`: {min, max, ticks}. `means`: the progress
@@ -55,17 +69,19 @@ export function lineChart({ id, title, points, scale, means }) {
     }));
   }
   points.forEach((p, i) => {
-    const dot = svg("circle", { cx: x(i), cy: y(p.value), r: 3.5, class: "dot" });
-    dot.append(svg("title", {}, `${shortDate(p.date)}: ${p.value}`));
+    const dot = svg("circle", { cx: x(i), cy: y(p.value), r: 3.5, class: "dot", "data-date": p.date });
+    dot.append(svg("title", {}, `${formatDate(p.date, AXIS_FORMATS[1])}: ${p.value}`));
     root.append(dot);
   });
   if (points.length) {
     const baseline = HEIGHT - 8;
-    root.append(svg("text", { x: x(0), y: baseline, class: "axis", "text-anchor": points.length > 1 ? "start" : "middle" },
-      shortDate(points[0].date)));
-    if (points.length > 1) {
-      root.append(svg("text", { x: x(points.length - 1), y: baseline, class: "axis", "text-anchor": "end" },
-        shortDate(points.at(-1).date)));
+    const labels = axisLabels(points[0].date, points.at(-1).date);
+    const single = labels.length === 1;
+    root.append(svg("text", { x: single ? PAD.left + plotW / 2 : x(0), y: baseline,
+      class: "axis when", "text-anchor": single ? "middle" : "start" }, labels[0]));
+    if (!single) {
+      root.append(svg("text", { x: x(points.length - 1), y: baseline, class: "axis when",
+        "text-anchor": "end" }, labels[1]));
     }
   }
   return root;

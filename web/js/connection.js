@@ -1,13 +1,18 @@
-// One live session with the server: the microphone, the WebRTC call, the `events` data channel,
-// and reconnection after a loss. Every state change is reported with a message for people.
+// One live session with the server: the WebRTC call carrying the microphone (microphone.js),
+// the `events` data channel, and reconnection after a loss. Every state change is reported with
+// a message for people. A session nobody has needed the microphone of for MIC_UNUSED_CLOSE_MS is
+// closed quietly, which also lets the microphone go; the next claim connects again.
 //
 // Events: "state" {state, message, code}, "message" {message, generation, receivedAt,
-// audioOrigin}, "mic" (the MediaStream, once opened), "lost" (fired before reconnecting).
-// A state's `message` is an i18n message (see i18n.js `show`); `code` is the server's error code
-// of a failure, when it gave one.
+// audioOrigin}, "live" (whether audio streams to the server changed), "lost" (fired before
+// reconnecting). A state's `message` is an i18n message (see i18n.js `show`); `code` is the
+// server's error code of a failure, when it gave one.
 
-import { api, ApiError, profileId } from "./api.js";
-import { msg, show } from "./i18n.js";
+import { ApiError } from "./api.js";
+import { closeSession, createCall, offerCall } from "./call.js";
+import { msg, serverError, show } from "./i18n.js";
+import { Microphone } from "./microphone.js";
+import { IDLE_TIMEOUT, ping, ServerMessage } from "./protocol.js";
 
 export const State = Object.freeze({
   IDLE: "idle",
@@ -20,49 +25,26 @@ export const State = Object.freeze({
   ENDED: "ended", // the server closed an idle session; the next start() reconnects
 });
 
-// Chrome's automatic gain control clipped test speech; the recogniser wants the plain signal.
-const MIC_CONSTRAINTS = {
-  audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 1 },
-};
-// aiortc does not trickle ICE, so the offer goes out once gathering is complete (or this long).
-const ICE_GATHERING_CAP_MS = 3000;
 const READY_TIMEOUT_MS = 15000;
-const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000];
+// After a loss: try again after 0.5, 1, 2, 4, 8 s, then every 15 s, until the server is back.
+const RECONNECT_FIRST_MS = 500;
+const RECONNECT_MAX_MS = 15000;
 // "disconnected" often recovers by itself within a second or two; "failed" does not.
 const DISCONNECTED_GRACE_MS = 2500;
 const PING_INTERVAL_MS = 2000;
 const PONG_TIMEOUT_MS = 7000;
+// A session nobody needs the microphone of is closed after this long (the server would close it
+// after its idle timeout anyway, and the browser shows the microphone in use until then).
+const MIC_UNUSED_CLOSE_MS = 60_000;
+// States after which a start() has its answer.
+const SETTLED = new Map([
+  [State.CONNECTED, true], [State.IDLE, false], [State.FAILED, false], [State.MIC_REFUSED, false],
+  [State.ENDED, false],
+]);
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function gatheringComplete(peer, capMs) {
-  if (peer.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      peer.removeEventListener("icegatheringstatechange", check);
-      resolve();
-    };
-    const check = () => peer.iceGatheringState === "complete" && done();
-    const timer = setTimeout(done, capMs);
-    peer.addEventListener("icegatheringstatechange", check);
-  });
-}
-
-/** What to tell a person whose microphone could not be opened (an i18n message). */
-export function micHelp(err) {
-  switch (err?.name) {
-    case "NotAllowedError":
-    case "SecurityError":
-      return msg("mic.refused");
-    case "NotFoundError":
-    case "OverconstrainedError":
-      return msg("mic.missing");
-    case "NotReadableError":
-      return msg("mic.busy");
-    default:
-      return msg("mic.failed", { name: err?.name ?? "error", detail: err?.message ?? String(err) });
-  }
+/** The wait before reconnect attempt `attempt` (1, 2, …). */
+export function reconnectDelayMs(attempt) {
+  return Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** (attempt - 1));
 }
 
 // An Error whose text is an i18n message, shown in the language current when it is shown.
@@ -73,7 +55,12 @@ class PageError extends Error {
   }
 }
 
-const textOf = (err) => err?.text ?? err?.message ?? String(err);
+/** A failure as a message for people: the page's own, or the server's error in the page's words. */
+function describe(err) {
+  if (err?.text) return err.text;
+  if (err instanceof ApiError) return serverError(err.code, err.message);
+  return err?.message ?? String(err);
+}
 
 export class Connection extends EventTarget {
   state = State.IDLE;
@@ -83,8 +70,8 @@ export class Connection extends EventTarget {
   ready = null; // the session.ready message of the current session
   generation = 0; // one per session: events of an old session are never mixed in
   audioOrigin = null; // performance.now() when audio started flowing to the server
-  stream = null;
   language = "en";
+  mic = new Microphone();
 
   #wanted = false; // the person wants a session; false after stop() or a final failure
   #starting = null;
@@ -93,7 +80,21 @@ export class Connection extends EventTarget {
   #waiter = null; // {resolve, reject} until session.ready arrives
   #pingTimer = 0;
   #graceTimer = 0;
+  #unusedTimer = 0;
   #lastPong = 0;
+  #live = false;
+  #wake = null; // ends the wait before the next reconnect attempt
+
+  constructor() {
+    super();
+    this.mic.addEventListener("change", () => {
+      this.#applyLive();
+      this.#closeWhenUnused();
+    });
+    this.mic.addEventListener("ended", () => {
+      if (this.#wanted) this.#fail(new PageError(msg("mic.stopped")));
+    });
+  }
 
   get active() {
     return this.#wanted;
@@ -104,12 +105,35 @@ export class Connection extends EventTarget {
     return show(this.text);
   }
 
-  /** Open the microphone and a session; resolves true once connected. */
+  /** Whether the microphone's audio goes to the server now. */
+  get live() {
+    return this.#live;
+  }
+
+  /** The microphone's stream, once opened. */
+  get stream() {
+    return this.mic.stream;
+  }
+
+  /**
+   * Open the microphone and a session; resolves true once connected, false when it fails or is
+   * stopped. While reconnecting, it tries at once and waits for the outcome.
+   */
   start() {
+    if (this.state === State.CONNECTED) return Promise.resolve(true);
+    if (this.state === State.RECONNECTING) {
+      this.retryNow();
+      return this.#settled();
+    }
     this.#starting ??= this.#start().finally(() => {
       this.#starting = null;
     });
     return this.#starting;
+  }
+
+  /** While reconnecting: make the next attempt now instead of after the wait. */
+  retryNow() {
+    this.#wake?.();
   }
 
   /** Send one protocol message; false when there is no open channel. */
@@ -121,23 +145,10 @@ export class Connection extends EventTarget {
 
   /** End the session on purpose and release the microphone. */
   stop() {
-    this.#wanted = false;
-    const id = this.sessionId;
-    this.generation += 1;
-    this.#teardown();
-    this.#releaseMic();
-    this.#setState(State.IDLE, "");
-    if (id) {
-      // The server would notice the closed call anyway; telling it is quicker. Gone is fine.
-      api(`/api/sessions/${encodeURIComponent(id)}`, { method: "DELETE", keepalive: true }).catch(
-        () => {},
-      );
-    }
+    this.#close(State.IDLE, "", { tellServer: true });
   }
 
   async #start() {
-    if (this.state === State.CONNECTED) return true;
-    if (this.state === State.RECONNECTING) return false; // the reconnect loop is on it
     this.#wanted = true;
     if (!(await this.#openMic())) return false;
     this.#setState(State.CONNECTING, msg("connection.connecting"));
@@ -150,38 +161,33 @@ export class Connection extends EventTarget {
     }
   }
 
+  // Resolves true when the state becomes CONNECTED, false when it settles otherwise.
+  #settled() {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!SETTLED.has(this.state)) return;
+        this.removeEventListener("state", check);
+        resolve(SETTLED.get(this.state));
+      };
+      this.addEventListener("state", check);
+    });
+  }
+
   async #openMic() {
-    if (this.stream?.getAudioTracks().some((t) => t.readyState === "live")) return true;
-    if (!navigator.mediaDevices?.getUserMedia) {
-      this.#wanted = false;
-      this.#setState(State.MIC_REFUSED, msg("mic.insecure"));
-      return false;
-    }
+    if (this.mic.open) return true;
     this.#setState(State.ASKING_MIC, msg("mic.asking"));
-    try {
-      // Asked before the RTCPeerConnection exists: with the permission granted, the browser
-      // offers plain host addresses instead of mDNS .local names the server cannot resolve.
-      this.stream = await navigator.mediaDevices.getUserMedia(MIC_CONSTRAINTS);
-    } catch (err) {
-      this.#wanted = false;
-      this.#setState(State.MIC_REFUSED, micHelp(err));
-      return false;
-    }
-    for (const track of this.stream.getAudioTracks()) {
-      track.addEventListener("ended", () => {
-        if (this.#wanted) this.#fail(new PageError(msg("mic.stopped")));
-      });
-    }
-    this.dispatchEvent(new CustomEvent("mic", { detail: this.stream }));
-    return true;
+    // Asked before the RTCPeerConnection exists: with the permission granted, the browser
+    // offers plain host addresses instead of mDNS .local names the server cannot resolve.
+    const problem = await this.mic.openStream();
+    if (problem === null) return true;
+    this.#wanted = false;
+    this.#setState(State.MIC_REFUSED, problem);
+    return false;
   }
 
   async #openSession() {
     const generation = ++this.generation;
-    const peer = new RTCPeerConnection();
-    // The channel must exist before the offer, so that the offer carries it.
-    const channel = peer.createDataChannel("events");
-    for (const track of this.stream.getAudioTracks()) peer.addTrack(track, this.stream);
+    const { peer, channel } = createCall(this.mic.stream);
     this.#peer = peer;
     this.#channel = channel;
     this.audioOrigin = null;
@@ -193,19 +199,10 @@ export class Connection extends EventTarget {
     channel.onclose = () => this.#lost(generation, msg("lost.closed"));
     peer.onconnectionstatechange = () => this.#onPeerState(generation, peer);
     try {
-      await peer.setLocalDescription(await peer.createOffer());
-      await gatheringComplete(peer, ICE_GATHERING_CAP_MS);
-      const offer = {
-        sdp: peer.localDescription.sdp,
-        type: "offer",
-        language: this.language,
-        profile_id: profileId(),
-      };
-      const answer = await api("/api/sessions", { method: "POST", body: offer });
+      const answer = await offerCall(peer, this.language);
       if (generation !== this.generation) {
         // Stopped (or replaced) while the server was answering: close what it just opened.
-        api(`/api/sessions/${encodeURIComponent(answer.session_id)}`, { method: "DELETE" })
-          .catch(() => {});
+        closeSession(answer.session_id);
         throw new Error("superseded by a newer session");
       }
       this.sessionId = answer.session_id;
@@ -228,6 +225,7 @@ export class Connection extends EventTarget {
     const { model, device } = this.ready;
     this.#setState(State.CONNECTED, msg("connection.connected", { model, device }));
     this.#startPings(generation);
+    this.#closeWhenUnused();
   }
 
   #onPeerState(generation, peer) {
@@ -253,9 +251,9 @@ export class Connection extends EventTarget {
     } catch {
       return;
     }
-    if (message.type === "session.ready") this.#waiter?.resolve(message);
-    if (message.type === "pong") this.#lastPong = receivedAt;
-    if (message.type === "error" && message.code === "idle_timeout") this.#endIdle();
+    if (message.type === ServerMessage.SESSION_READY) this.#waiter?.resolve(message);
+    if (message.type === ServerMessage.PONG) this.#lastPong = receivedAt;
+    if (message.type === ServerMessage.ERROR && message.code === IDLE_TIMEOUT) this.#endIdle();
     this.dispatchEvent(new CustomEvent("message", {
       detail: { message, generation, receivedAt, audioOrigin: this.audioOrigin },
     }));
@@ -263,15 +261,15 @@ export class Connection extends EventTarget {
 
   #startPings(generation) {
     this.#lastPong = performance.now();
-    const ping = () => {
+    const pingNow = () => {
       if (performance.now() - this.#lastPong > PONG_TIMEOUT_MS) {
         this.#lost(generation, msg("lost.silent"));
       } else {
-        this.send({ type: "ping", t: performance.now() });
+        this.send(ping(performance.now()));
       }
     };
-    ping();
-    this.#pingTimer = setInterval(ping, PING_INTERVAL_MS);
+    pingNow();
+    this.#pingTimer = setInterval(pingNow, PING_INTERVAL_MS);
   }
 
   #lost(generation, reason) {
@@ -286,43 +284,72 @@ export class Connection extends EventTarget {
     this.#reconnect(reason);
   }
 
+  // Until the server is back (or the person stops, or it refuses for good): wait, then try.
   async #reconnect(reason) {
-    let lastError = new PageError(reason);
-    for (const [index, delay] of RECONNECT_DELAYS_MS.entries()) {
-      this.#setState(State.RECONNECTING, msg("connection.reconnecting",
-        { reason, attempt: index + 1, attempts: RECONNECT_DELAYS_MS.length }));
-      await sleep(delay);
+    let lastError = null;
+    for (let attempt = 1; this.#wanted; attempt += 1) {
+      const delayMs = reconnectDelayMs(attempt);
+      const params = { reason, attempt, seconds: Math.round(delayMs / 1000) || 1 };
+      this.#setState(State.RECONNECTING, lastError
+        ? msg("connection.retrying", { ...params, detail: describe(lastError) })
+        : msg("connection.waiting", params));
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = null;
       if (!this.#wanted) return;
+      this.#setState(State.RECONNECTING, msg("connection.trying", { reason, attempt }));
       try {
         await this.#openSession();
         return;
       } catch (err) {
         if (!this.#wanted) return;
+        if (err instanceof ApiError && !err.retryable) {
+          this.#fail(err, reason);
+          return;
+        }
         lastError = err;
-        if (err instanceof ApiError && !err.retryable) break;
       }
     }
-    this.#fail(lastError, reason);
   }
 
   #fail(err, reason = null) {
-    this.#wanted = false;
-    this.generation += 1;
-    this.#teardown();
-    this.#releaseMic();
-    const detail = textOf(err);
-    this.#setState(State.FAILED, reason ? msg("connection.lastAttempt", { reason, detail }) : detail,
-      err instanceof ApiError ? err.code : null);
+    const detail = describe(err);
+    this.#close(State.FAILED, reason ? msg("connection.lastAttempt", { reason, detail }) : detail,
+      { code: err instanceof ApiError ? err.code : null });
   }
 
   // The server closes a session nobody spoke in or used for a while (`idle_timeout`). No
   // reconnecting on our own: that would only be closed again. The next start() connects anew.
+  // When nothing needed the microphone anyway, that is no news: the page is simply idle.
   #endIdle() {
+    if (!this.mic.needed) this.#close(State.IDLE, "");
+    else this.#close(State.ENDED, msg("connection.idle"));
+  }
+
+  #closeWhenUnused() {
+    clearTimeout(this.#unusedTimer);
+    if (!this.#wanted || this.mic.needed || this.state !== State.CONNECTED) return;
+    this.#unusedTimer = setTimeout(() => {
+      if (!this.mic.needed && this.state === State.CONNECTED) this.stop();
+    }, MIC_UNUSED_CLOSE_MS);
+  }
+
+  // Leave the session for good: no reconnecting, the microphone released, every claim dropped.
+  #close(state, text, { code = null, tellServer = false } = {}) {
+    const id = this.sessionId;
     this.#wanted = false;
     this.generation += 1;
+    this.#wake?.();
+    clearTimeout(this.#unusedTimer);
     this.#teardown();
-    this.#releaseMic();
-    this.#setState(State.ENDED, msg("connection.idle"));
+    this.mic.close();
+    this.#setState(state, text, code);
+    if (tellServer && id) closeSession(id, { keepalive: true });
   }
 
   #teardown() {
@@ -339,15 +366,19 @@ export class Connection extends EventTarget {
     this.sessionId = null;
   }
 
-  #releaseMic() {
-    for (const track of this.stream?.getTracks() ?? []) track.stop();
-    this.stream = null;
+  // Audio goes to the server while the microphone is enabled and the call is up.
+  #applyLive() {
+    const live = this.mic.enabled && this.state === State.CONNECTED;
+    if (live === this.#live) return;
+    this.#live = live;
+    this.dispatchEvent(new CustomEvent("live", { detail: live }));
   }
 
   #setState(state, text, code = null) {
     this.state = state;
     this.text = text;
     this.code = code;
+    this.#applyLive();
     this.dispatchEvent(new CustomEvent("state", { detail: { state, message: text, code } }));
   }
 }

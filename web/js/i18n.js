@@ -1,17 +1,32 @@
 // The interface's own words in the person's language: t(key, params), plurals, numbers, dates,
-// and the static text of index.html (data-i18n attributes). The tables live in strings.js.
+// the static text of index.html (data-i18n attributes), and the server's error codes. One table
+// per language in strings/<code>.js: English is always at hand, the others load when chosen.
 //
 // The interface language follows the language picker where a table exists for it; for any other
 // choice (a captions-only language, "auto") it is the browser's language if known, else English.
 // `i18n` fires "change" when the interface language changes: views re-render what they show.
 
-import { STRINGS } from "./strings.js";
+import english from "./strings/en.js";
 
 export const FALLBACK_LOCALE = "en";
-export const LOCALES = Object.keys(STRINGS);
+/** The languages with a table in strings/. */
+export const LOCALES = ["en", "es", "pt"];
 export const i18n = new EventTarget();
 
+const tables = { [FALLBACK_LOCALE]: english };
 let current = FALLBACK_LOCALE;
+let wanted = FALLBACK_LOCALE; // the locale of the last setLocale() call (tables load meanwhile)
+
+/** A locale's table, loaded on first use; English when it cannot be loaded. */
+async function table(code) {
+  try {
+    tables[code] ??= (await import(`./strings/${code}.js`)).default;
+  } catch (err) {
+    console.warn(`podium: the ${code} texts did not load (${err}); English is shown`);
+    return FALLBACK_LOCALE;
+  }
+  return code;
+}
 
 /** The primary subtag of a BCP-47 tag: "pt-BR" -> "pt". */
 export function primary(tag) {
@@ -34,9 +49,15 @@ export function locale() {
   return current;
 }
 
-/** Switch the interface language: translates the page and tells the views. */
-export function setLocale(code) {
-  const next = LOCALES.includes(code) ? code : FALLBACK_LOCALE;
+/**
+ * Switch the interface language once its table is loaded: translates the page and tells the
+ * views. Of calls made while a table loads, the last one wins.
+ */
+export async function setLocale(code) {
+  wanted = LOCALES.includes(code) ? code : FALLBACK_LOCALE;
+  const requested = wanted;
+  const next = await table(requested);
+  if (requested !== wanted) return;
   const changed = next !== current;
   current = next;
   document.documentElement.lang = next;
@@ -46,7 +67,7 @@ export function setLocale(code) {
 
 /** The text for `key` with `{name}` placeholders filled; English when this locale lacks it. */
 export function t(key, params = {}) {
-  const template = STRINGS[current][key] ?? STRINGS[FALLBACK_LOCALE][key];
+  const template = tables[current][key] ?? english[key];
   if (template === undefined) {
     console.warn(`podium: no text for "${key}"`);
     return key;
@@ -71,10 +92,24 @@ export function show(message) {
   return t(message.key, params);
 }
 
+/**
+ * A server error (its `code` and the server's own `words`) as a message in the page's language:
+ * the code's text where the tables have one (`error.<code>`), else the server's words.
+ */
+export function serverError(code, words) {
+  const key = `error.${code}`;
+  return key in english ? msg(key) : (words || String(code));
+}
+
+/** A failed request (ApiError) or other Error as a message: see serverError. */
+export function errorMessage(err) {
+  return serverError(err?.code, err?.message ?? String(err));
+}
+
 /** A counted phrase: `key.one`, `key.other` (plural rules of the locale); `{count}` is filled. */
 export function tn(key, count, params = {}) {
   const form = new Intl.PluralRules(current).select(count);
-  const chosen = STRINGS[current][`${key}.${form}`] !== undefined ? `${key}.${form}` : `${key}.other`;
+  const chosen = tables[current][`${key}.${form}`] !== undefined ? `${key}.${form}` : `${key}.other`;
   return t(chosen, { count: formatNumber(count), ...params });
 }
 

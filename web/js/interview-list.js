@@ -1,8 +1,8 @@
 // The past mock interviews in the history view, newest first; each opens its report (#report/<id>).
 
 import { api } from "./api.js";
-import { formatNumber, formatWhen, t, tn } from "./i18n.js";
-import { statusLabel, trendBadge } from "./report.js";
+import { formatNumber, formatWhen, errorMessage, show, t, tn } from "./i18n.js";
+import { comparable, statusLabel, trendBadge } from "./report.js";
 import { el } from "./results.js";
 
 const LIST_LIMIT = 50;
@@ -24,7 +24,8 @@ function item(interview, roleName) {
     tn("report.answers", interview.answered),
   ].join(" · "));
   entry.append(link, facts, score);
-  if (interview.trend) entry.append(trendBadge(interview.trend));
+  // An interview left early is not compared with earlier ones: a few answers are no trend.
+  if (interview.trend && comparable(interview.status)) entry.append(trendBadge(interview.trend));
   return entry;
 }
 
@@ -49,8 +50,8 @@ export class InterviewList {
       container.replaceChildren(interviews.length ? list
         : el("p", "fine empty", t("history.interviewsEmpty")));
     } catch (err) {
-      container.replaceChildren(
-        el("p", "fine error", t("history.interviewsFailed", { detail: err.message })));
+      container.replaceChildren(el("p", "fine error",
+        t("history.interviewsFailed", { detail: show(errorMessage(err)) })));
     } finally {
       container.removeAttribute("aria-busy");
     }

@@ -17,6 +17,7 @@ const option = (value, label, title = "") =>
 export class InterviewSetup {
   #ui;
   #picker;
+  #gemini = null; // whether the server writes questions from a job description (null: not known)
 
   /** `onStart()`: the form was submitted. */
   constructor(ui, { picker, onStart }) {
@@ -65,6 +66,13 @@ export class InterviewSetup {
   /** The language is fixed while a session runs (the server hears one language per session). */
   lockLanguage(locked) {
     this.#ui.language.disabled = locked;
+    this.#ui.languageHint.hidden = !locked;
+  }
+
+  /** Whether the server has Gemini, which writes questions from a job description. */
+  setGemini(configured) {
+    this.#gemini = configured;
+    this.relabel();
   }
 
   /** Labels in the interface language. */
@@ -73,6 +81,11 @@ export class InterviewSetup {
     const auto = [...language.options].find((item) => item.value === "auto");
     if (auto) auto.textContent = t("language.auto");
     voiceHint.textContent = canSpeak() ? "" : t("interview.noVoice");
+    // Promise questions written from the job description only where the server can write them.
+    const { jd, jdHint } = this.#ui;
+    const about = this.#gemini === null ? "" : this.#gemini ? "Gemini" : "Bank";
+    jd.placeholder = t(`interview.jdPlaceholder${about}`);
+    jdHint.textContent = about ? t(`interview.jdHint${about}`) : "";
   }
 
   #fillRoles() {

@@ -6,35 +6,42 @@ import { AnswerFlow } from "./answer.js";
 import { CaptionsScreen } from "./captions-view.js";
 import { Connection, State } from "./connection.js";
 import { HistoryView } from "./history.js";
-import { i18n, localeFor, msg, setLocale, t } from "./i18n.js";
+import { errorMessage, i18n, localeFor, msg, setLocale, show, t } from "./i18n.js";
 import { InterviewView } from "./interview.js";
 import { InterviewList } from "./interview-list.js";
 import { LatencyStats, renderLatency } from "./latency.js";
 import { LevelMeter } from "./meter.js";
 import { Notice } from "./notice.js";
-import { QuestionPicker } from "./questions.js";
+import { load, save } from "./prefs.js";
+import { preferredLanguage, QuestionPicker } from "./questions.js";
 import { ReportView } from "./report.js";
-import { CaptionView, Transcript } from "./transcript.js";
+import { CaptionView, feedCaptions, Transcript } from "./transcript.js";
 
 const $ = (id) => document.getElementById(id);
 const VIEWS = ["practice", "interview", "captions", "history", "report"];
-const CAPTION_EVENTS = new Set(["speech.started", "transcript.partial", "transcript.final"]);
 
-// Per state: the notice it shows (`notice.<state>` is its title) and the button it offers.
+// Per state: the button of the connection's notice (`notice.<state>` is its title). While
+// reconnecting it tries at once; the notice stays until the connection is back.
 const NOTICE_ACTION = {
   [State.ASKING_MIC]: null,
   [State.MIC_REFUSED]: "notice.retry",
-  [State.RECONNECTING]: null,
+  [State.RECONNECTING]: "notice.tryNow",
   [State.FAILED]: "notice.retry",
   [State.ENDED]: "notice.reconnect",
 };
 
+// The interface speaks the language picked before (or the browser's) from the first paint.
+await setLocale(localeFor(preferredLanguage()));
+
 const connection = new Connection();
+// Each view captions what was said for it: practice answers, the interview, the Captions view.
 const transcript = new Transcript();
+const interviewTranscript = new Transcript();
+const captionsTranscript = new Transcript();
 const latency = new LatencyStats();
 const meters = [new LevelMeter($("level")), new LevelMeter($("interview-level"))];
 const practiceCaptions = new CaptionView($("practice-captions"), transcript);
-new CaptionView($("big-captions"), transcript);
+new CaptionView($("big-captions"), captionsTranscript);
 
 const picker = new QuestionPicker({
   role: $("role"), language: $("language"), text: $("question-text"), kind: $("question-kind"),
@@ -44,21 +51,23 @@ const picker = new QuestionPicker({
 const answer = new AnswerFlow({
   mic: $("mic"), label: $("mic-label"), timer: $("timer"), state: $("answer-state"),
   results: $("results"), feedback: $("feedback-text"), provider: $("feedback-provider"),
-  scores: $("scores"), metrics: $("metrics"),
+  scores: $("scores"), stored: $("feedback-stored"), metrics: $("metrics"),
 }, { connection, picker, captions: practiceCaptions, isVisible: () => currentView() === "practice" });
 new CaptionsScreen({
   listen: $("listen"), copy: $("copy"), download: $("download"), clear: $("clear"),
   copyState: $("copy-state"), captions: $("big-captions"),
-}, { connection, transcript });
+}, { connection, transcript: captionsTranscript });
 const history = new HistoryView({
   questionText: $("history-question"), answers: $("history-answers"),
   summary: $("progress-summary"), charts: $("progress-charts"),
+  sources: document.querySelectorAll('input[name="progress-source"]'),
 });
 const interview = new InterviewView({
   setup: {
     form: $("interview-setup"), role: $("interview-role"), language: $("interview-language"),
+    languageHint: $("interview-language-hint"),
     lengths: document.querySelectorAll('input[name="interview-length"]'), jd: $("interview-jd"),
-    voice: $("interview-voice"), voiceHint: $("interview-voice-hint"),
+    jdHint: $("interview-jd-hint"), voice: $("interview-voice"), voiceHint: $("interview-voice-hint"),
     followups: $("interview-followups"), nudges: $("interview-nudges"), silence: $("interview-silence"),
   },
   start: $("interview-start"), setupState: $("interview-setup-state"), live: $("interview-live"),
@@ -68,48 +77,70 @@ const interview = new InterviewView({
     bar: $("interview-countdown-bar") },
   notes: $("interview-notes"), endAnswer: $("interview-answer-end"), end: $("interview-end"),
   feedback: { card: $("interview-feedback-card"), text: $("interview-feedback"),
-    provider: $("interview-feedback-provider"), scores: $("interview-scores") },
+    provider: $("interview-feedback-provider"), scores: $("interview-scores"),
+    stored: $("interview-feedback-stored") },
   nudge: { root: $("interview-nudge"), title: $("interview-nudge-title"), text: $("interview-nudge-text") },
-}, { connection, picker, captions: new CaptionView($("interview-captions"), transcript) });
+}, {
+  connection, picker, captions: new CaptionView($("interview-captions"), interviewTranscript),
+});
+feedCaptions(connection, transcript, () => answer.capturing);
+feedCaptions(connection, interviewTranscript, () => interview.running);
 const roleName = (id) => picker.roleName(id);
 const interviews = new InterviewList($("interview-history"), { roleName });
 const report = new ReportView({ meta: $("report-meta"), body: $("report-body"),
   download: $("report-download") }, { roleName });
 
-// --- notices: one place for what people need to know or do -------------------------------
+// --- notices: one follows the connection (with its retry button), one has everything else ----
 
-// `source` "connection": the notice follows the connection state and goes once it is fine.
-const notice = new Notice({
+const connectionNotice = new Notice({
   root: $("notice"), title: $("notice-title"), text: $("notice-text"), action: $("notice-retry"),
   close: $("notice-close"),
-}, { onAction: () => connection.start() });
-picker.addEventListener("problem", (event) => notice.show(msg("notice.note"), event.detail));
-answer.addEventListener("problem", (event) => notice.show(msg("notice.server"), event.detail));
+}, {
+  onAction: () => (connection.state === State.RECONNECTING ? connection.retryNow() : connection.start()),
+});
+const pageNotice = new Notice({
+  root: $("page-notice"), title: $("page-notice-title"), text: $("page-notice-text"),
+  close: $("page-notice-close"),
+});
+picker.addEventListener("problem", (event) => pageNotice.show(msg("notice.note"), event.detail));
+answer.addEventListener("problem", (event) => pageNotice.show(msg("notice.server"), event.detail));
 report.addEventListener("problem", (event) =>
-  notice.show(msg("notice.downloadFailed"), event.detail, { kind: "warning" }));
+  pageNotice.show(msg("notice.downloadFailed"), event.detail, { kind: "warning" }));
 
 // --- connection state -----------------------------------------------------------------------
 
 function showConnectionNotice({ state, message, code }) {
   if (code === "unsupported_language") {
     // Trying again cannot help: another language (or another server) can.
-    notice.show(msg("notice.unsupportedLanguage"), msg("notice.unsupportedLanguage.text",
-      { detail: message }), { kind: "warning", source: "connection" });
+    connectionNotice.show(msg("notice.unsupportedLanguage"), msg("notice.unsupportedLanguage.text",
+      { detail: message }), { kind: "warning" });
   } else if (state in NOTICE_ACTION) {
-    notice.show(msg(`notice.${state}`), message, {
+    connectionNotice.show(msg(`notice.${state}`), message, {
       action: NOTICE_ACTION[state],
       kind: state === State.ASKING_MIC || state === State.ENDED ? "info" : "warning",
-      source: "connection",
+      dismissable: state !== State.RECONNECTING,
     });
-  } else if (notice.source === "connection") {
-    notice.hide();
+  } else {
+    connectionNotice.hide();
   }
 }
 
+// The top bar says plainly whether the microphone is live; while connected but not needed it
+// is paused (the call stays up a minute for the next answer, then closes).
 function renderStatus() {
-  $("status").dataset.state = connection.state;
-  $("status-text").textContent = t(`status.${connection.state}`);
-  $("status").title = connection.message;
+  const { state, live } = connection;
+  const status = $("status");
+  status.dataset.state = state;
+  status.dataset.mic = live ? "live" : "off";
+  const key = state === State.CONNECTED ? (live ? "status.live" : "status.paused") : `status.${state}`;
+  $("status-text").textContent = t(key);
+  const explained = state === State.CONNECTED ? t(`${key}.title`) : connection.message;
+  status.title = explained || t("status.idle.title");
+  $("session-end").hidden = !connection.active;
+  // The language is one per session: while one is open the menus say why they are greyed.
+  const locked = connection.active;
+  picker.lockLanguage(locked);
+  $("language-hint").hidden = !locked;
 }
 
 function renderServerInfo(model, device) {
@@ -120,17 +151,15 @@ function renderServerInfo(model, device) {
 
 connection.addEventListener("state", ({ detail }) => {
   renderStatus();
-  $("session-end").hidden = !connection.active;
-  picker.lockLanguage(connection.active);
   showConnectionNotice(detail);
   if (detail.state === State.CONNECTED) renderServerInfo(connection.ready.model, connection.ready.device);
   if (!connection.active) for (const meter of meters) meter.detach();
 });
-connection.addEventListener("mic", (event) => {
+connection.addEventListener("live", renderStatus);
+connection.mic.addEventListener("open", (event) => {
   for (const meter of meters) meter.attach(event.detail);
 });
 connection.addEventListener("message", ({ detail }) => {
-  if (CAPTION_EVENTS.has(detail.message.type)) transcript.apply(detail.generation, detail.message);
   latency.observe(detail);
   if (!$("latency-panel").hidden) renderLatency($("latency-rows"), $("latency-audio"), latency);
 });
@@ -201,11 +230,19 @@ answer.addEventListener("saved", () => {
 // The export goes through fetch with the token, then to a file: a plain link could not send it.
 $("export").addEventListener("click", () =>
   downloadFrom("/api/export", `podium-${profileId()}.json`).catch((err) =>
-    notice.show(msg("notice.downloadFailed"), err.message, { kind: "warning" })));
+    pageNotice.show(msg("notice.downloadFailed"), errorMessage(err), { kind: "warning" })));
+
+// --- first visit: what Podium is and what to do ------------------------------------------------
+
+const WELCOMED = "welcomed";
+$("welcome").hidden = load(WELCOMED, false) === true;
+$("welcome-close").addEventListener("click", () => {
+  $("welcome").hidden = true;
+  save(WELCOMED, true);
+});
 
 // --- start-up -------------------------------------------------------------------------------
 
-setLocale(localeFor(picker.language));
 $("profile-id").textContent = profileId();
 connection.language = picker.language;
 // A server with an access token answers 401 here first: api() then asks for the token, and
@@ -216,8 +253,13 @@ const rolesReady = questionReady.catch(() => {});
 showView({ focus: false });
 renderStatus();
 api("/api/health")
-  .then((health) => renderServerInfo(health.model, health.device))
-  .catch((err) => notice.show(msg("notice.unreachable"), err.message, { kind: "warning" }));
+  .then((health) => {
+    renderServerInfo(health.model, health.device);
+    interview.setGemini(health.gemini_configured === true);
+  })
+  .catch((err) => pageNotice.show(msg("notice.unreachable"), show(errorMessage(err)),
+    { kind: "warning" }));
 
 // For debugging in the console (and the browser tests): the live objects, read-only by intent.
-window.podium = Object.freeze({ connection, transcript, latency, answer, interview, report });
+window.podium = Object.freeze({ connection, transcript, interviewTranscript, captionsTranscript,
+  latency, answer, interview, report });

@@ -6,7 +6,7 @@
 // "roles" (the roles were loaded), "problem" (a message for people).
 
 import { api } from "./api.js";
-import { browserLanguage, i18n, locale, t } from "./i18n.js";
+import { browserLanguage, errorMessage, i18n, locale, show, t } from "./i18n.js";
 import { load, save } from "./prefs.js";
 
 // Questions exist in the first three; the others are for captions (questions then in English).
@@ -120,7 +120,7 @@ export class QuestionPicker extends EventTarget {
             this.#ui.text.textContent = t("question.none");
             delete this.#ui.text.dataset.loading;
           }
-          this.#problem(t("question.failed", { detail: err.message }));
+          this.#problem(t("question.failed", { detail: show(errorMessage(err)) }));
           return;
         }
       }
@@ -143,7 +143,7 @@ export class QuestionPicker extends EventTarget {
     try {
       ({ roles } = await api(`/api/roles?language=${encodeURIComponent(this.#bankLanguage())}`));
     } catch (err) {
-      this.#problem(t("question.rolesFailed", { detail: err.message }));
+      this.#problem(t("question.rolesFailed", { detail: show(errorMessage(err)) }));
     }
     const wanted = select.value || load("role", DEFAULT_ROLE);
     select.replaceChildren(...roles.map((role) => {

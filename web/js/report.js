@@ -5,7 +5,7 @@
 // Events: "problem" (a message for people).
 
 import { api, downloadFrom } from "./api.js";
-import { formatNumber, formatWhen, i18n, t, tn } from "./i18n.js";
+import { formatNumber, formatWhen, i18n, errorMessage, show, t, tn } from "./i18n.js";
 import { DIMENSIONS, el } from "./results.js";
 
 const TREND_MARK = { improved: "▲", steady: "●", degraded: "▼", first: "○" };
@@ -14,6 +14,11 @@ const STATUSES = new Set(["completed", "ended_early", "in_progress"]);
 /** The label of a status ("completed", "ended_early", "in_progress"). */
 export function statusLabel(status) {
   return STATUSES.has(status) ? t(`report.status.${status}`) : status;
+}
+
+/** Whether an interview of this status is compared with earlier ones (one left early is not). */
+export function comparable(status) {
+  return status === "completed";
 }
 
 /** The trend badge of an interview ("improved", "steady", "degraded", "first"). */
@@ -77,8 +82,11 @@ function questionList(rows) {
   return list;
 }
 
-/** Render `report` (InterviewReport as the server sends it, or null) into `container`. */
-export function renderReport(container, report) {
+/**
+ * Render `report` (InterviewReport as the server sends it, or null) into `container`; `status`:
+ * the interview's (one left early shows no trend).
+ */
+export function renderReport(container, report, status) {
   if (!report) {
     container.replaceChildren(el("p", "fine empty", t("report.nothing")));
     return;
@@ -90,8 +98,13 @@ export function renderReport(container, report) {
   value.append(el("span", "of", "/100"));
   const trendTitle = report.earlier_mean === null || report.earlier_mean === undefined ? ""
     : t("report.earlier", { mean: formatNumber(report.earlier_mean, 1) });
-  overall.append(el("h2", "", t("dimension.overall")), value, trendBadge(report.trend, trendTitle));
-  if (trendTitle) overall.append(el("p", "fine", trendTitle));
+  overall.append(el("h2", "", t("dimension.overall")), value);
+  if (!comparable(status)) {
+    overall.append(el("p", "fine not-compared", t("report.notCompared")));
+  } else {
+    overall.append(trendBadge(report.trend, trendTitle));
+    if (trendTitle) overall.append(el("p", "fine", trendTitle));
+  }
   const sides = el("div", "card report-sides");
   const sideList = el("dl", "report-extremes");
   for (const side of ["strongest", "weakest"]) {
@@ -164,7 +177,8 @@ export class ReportView extends EventTarget {
       this.#loading = null;
       this.#shown = null;
       this.#ui.download.hidden = true;
-      this.#ui.body.replaceChildren(el("p", "fine error", t("report.failed", { detail: err.message })));
+      this.#ui.body.replaceChildren(el("p", "fine error",
+        t("report.failed", { detail: show(errorMessage(err)) })));
     } finally {
       this.#ui.body.removeAttribute("aria-busy");
     }
@@ -185,7 +199,7 @@ export class ReportView extends EventTarget {
     if (shown.report?.rows) parts.push(tn("report.answers", shown.report.rows.length));
     meta.textContent = parts.filter(Boolean).join(" · ");
     download.hidden = !shown.report;
-    renderReport(body, shown.report);
+    renderReport(body, shown.report, shown.status);
   }
 
   #download() {
@@ -193,6 +207,7 @@ export class ReportView extends EventTarget {
     if (!id) return;
     // Through fetch, with the profile (and token) headers: a plain link could not send them.
     downloadFrom(`/api/interviews/${encodeURIComponent(id)}/report.md`, `podium-interview-${id}.md`)
-      .catch((err) => this.dispatchEvent(new CustomEvent("problem", { detail: err.message })));
+      .catch((err) => this.dispatchEvent(new CustomEvent("problem",
+        { detail: errorMessage(err) })));
   }
 }

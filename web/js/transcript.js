@@ -5,7 +5,26 @@
 // stable text, so the words on screen never jump. Utterances are keyed by session generation and
 // utterance id, so captions of an earlier (lost) session stay where they are.
 
+import { CAPTION_EVENTS, ServerMessage } from "./protocol.js";
+
 const HEARING = "…";
+
+/**
+ * Feed `transcript` with the captions of the utterances that begin while `isOpen()` (an answer is
+ * being recorded, the Captions view listens, …), each followed to its final: a view shows what
+ * was said for it, not what was said elsewhere on the page.
+ */
+export function feedCaptions(connection, transcript, isOpen) {
+  const following = new Set(); // generation:utterance_id
+  connection.addEventListener("message", ({ detail: { message, generation } }) => {
+    if (!CAPTION_EVENTS.has(message.type)) return;
+    const key = `${generation}:${message.utterance_id}`;
+    if (message.type === ServerMessage.SPEECH_STARTED && isOpen()) following.add(key);
+    if (!following.has(key)) return;
+    transcript.apply(generation, message);
+    if (message.type === ServerMessage.TRANSCRIPT_FINAL) following.delete(key);
+  });
+}
 
 export class Transcript extends EventTarget {
   #utterances = new Map();
@@ -15,11 +34,11 @@ export class Transcript extends EventTarget {
     const key = `${generation}:${message.utterance_id}`;
     let utterance = this.#utterances.get(key);
     switch (message.type) {
-      case "speech.started":
+      case ServerMessage.SPEECH_STARTED:
         if (utterance) return null;
         utterance = { key, stable: "", tentative: HEARING, final: false };
         break;
-      case "transcript.partial":
+      case ServerMessage.TRANSCRIPT_PARTIAL:
         if (utterance?.final) return null;
         utterance = {
           key,
@@ -28,7 +47,7 @@ export class Transcript extends EventTarget {
           final: false,
         };
         break;
-      case "transcript.final":
+      case ServerMessage.TRANSCRIPT_FINAL:
         utterance = { key, stable: message.text, tentative: "", final: true };
         break;
       default:

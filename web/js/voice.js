@@ -19,12 +19,12 @@ export function canSpeak() {
 }
 
 export class QuestionVoice {
-  #stream;
+  #mic;
   #current = null; // {finish} while a question is being read
 
-  /** `stream()`: the microphone's MediaStream now, or null. */
-  constructor(stream) {
-    this.#stream = stream;
+  /** `mic`: the Microphone, held silent while a question is read. */
+  constructor(mic) {
+    this.#mic = mic;
   }
 
   get speaking() {
@@ -38,8 +38,7 @@ export class QuestionVoice {
   speak(text, lang) {
     this.stop();
     if (!canSpeak()) return Promise.resolve();
-    const muted = (this.#stream()?.getAudioTracks() ?? []).filter((track) => track.enabled);
-    for (const track of muted) track.enabled = false;
+    this.#mic.hold("voice", true);
     return new Promise((resolve) => {
       const entry = {};
       let timer = 0;
@@ -48,7 +47,7 @@ export class QuestionVoice {
         if (this.#current !== entry) return;
         this.#current = null;
         clearTimeout(timer);
-        for (const track of muted) track.enabled = true;
+        this.#mic.hold("voice", false);
         resolve();
       };
       this.#current = entry;
