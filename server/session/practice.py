@@ -157,8 +157,9 @@ class PracticeService:
         """Store the answer; on failure hold it for retrying and say so. True if stored now."""
         try:
             await self._store.save_answer(answer)
-        except Exception:
-            log.exception("storing answer %s failed; holding it to retry", answer.id)
+        except Exception as exc:
+            # An outage, not a bug: one line, no traceback (the backlog says when it is back).
+            log.warning("storing answer %s failed (%s); holding it to retry", answer.id, exc)
         else:
             return True
 
@@ -184,8 +185,8 @@ class PracticeService:
                 latency_s=write.latency_s,
                 first_chunk_s=write.first_chunk_s,
             )
-        except Exception:
-            log.exception("storing feedback of answer %s failed; holding it to retry", answer_id)
+        except Exception as exc:
+            log.warning("storing feedback of answer %s failed (%s); holding it", answer_id, exc)
             self._backlog.add_feedback(answer_id, write)
             emit(
                 ErrorEvent(
