@@ -38,7 +38,7 @@ from benchmarks.reference import speech_reference
 from benchmarks.report import write_results
 from benchmarks.speech import DEFAULT_SPEECH_DIR, Clip, load_manifest, read_wav_int16
 from benchmarks.streaming import describe_error
-from benchmarks.sweep import StreamOptions
+from benchmarks.sweep import StreamOptions, decode_rtf_notes
 from benchmarks.targets import check_targets
 from server.config import Settings, load_settings
 
@@ -249,10 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         notes.append("quick run: a smoke test of the benchmark, too few clips for real figures")
     if not plan.stream.realtime:
         notes.append("--fast: audio was not paced in real time; latencies are not real-time ones")
-    if measured.levels and all(
-        lv.usage is None or lv.usage.decode_rtf is None for lv in measured.levels
-    ):
-        notes.append("server decode RTF not reported: /api/health has no decode_s/decoded_audio_s")
+    notes += decode_rtf_notes(measured.levels)
     capacity_streams = capacity(measured.levels) if plan.stream.realtime else None
     health = measured.health
     result = BenchResult(
