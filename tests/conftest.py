@@ -1,14 +1,18 @@
-"""Fixtures shared by the whole suite: the speech set, the real model, a task-leak guard."""
+"""Fixtures shared by the whole suite: the speech set, the real model, a task-leak guard and a
+guard that keeps WebRTC on loopback."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aioice.ice
 import pytest
+from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from benchmarks.speech import DEFAULT_SPEECH_DIR, Clip, load_manifest
+from server.rtc.ice import LOOPBACK_V4, use_host_addresses
 
 SPEECH_DIR = DEFAULT_SPEECH_DIR
 
@@ -50,3 +54,36 @@ async def _no_leaked_tasks() -> AsyncIterator[None]:
     for task in leaked:
         task.cancel()
     assert not leaked, f"test leaked tasks: {[t.get_coro() for t in leaked]}"
+
+
+def candidate_addresses(sdp: str) -> set[str]:
+    """The connection addresses of the ICE candidates in a session description."""
+    # a=candidate:<foundation> <component> <transport> <priority> <address> <port> typ ...
+    return {
+        line.split()[4]
+        for line in sdp.splitlines()
+        if line.startswith("a=candidate:") and len(line.split()) > 4
+    }
+
+
+@pytest.fixture(autouse=True)
+def _webrtc_on_loopback(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests keep WebRTC on 127.0.0.1: every session description a peer of this process takes
+    (a client's answer from any server, an in-process server's offer) has loopback candidates
+    only, and no test leaves this process offering other interfaces (an app built from
+    `Settings` without `ice_host_addresses=["127.0.0.1"]` does)."""
+    set_remote = RTCPeerConnection.setRemoteDescription
+
+    async def checked(peer: RTCPeerConnection, description: RTCSessionDescription) -> None:
+        elsewhere = candidate_addresses(description.sdp) - {LOOPBACK_V4}
+        assert not elsewhere, f"a peer offered WebRTC candidates off loopback: {sorted(elsewhere)}"
+        await set_remote(peer, description)
+
+    monkeypatch.setattr(RTCPeerConnection, "setRemoteDescription", checked)
+    use_host_addresses([LOOPBACK_V4])
+    yield
+    offered = aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=True)
+    assert offered == [LOOPBACK_V4], (
+        f"this test left WebRTC offering {offered}: give its Settings "
+        "ice_host_addresses=['127.0.0.1'] (PODIUM_ICE_HOST_ADDRESSES for a server process)"
+    )
