@@ -42,7 +42,9 @@ from benchmarks.sweep import StreamOptions, decode_rtf_notes
 from benchmarks.targets import check_targets
 from server.config import Settings, load_settings
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+# Relative to where `podium bench` runs (the checkout's root): an installed package's own folder
+# is no place for results.
+RESULTS_DIR = Path("benchmarks") / "results"
 DEFAULT_STREAMS = "1,2,4,8"
 DEFAULT_MAX_CLIP_S = 20.0
 QUICK_CLIPS = 3
@@ -57,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--manifest",
         type=Path,
         default=DEFAULT_SPEECH_DIR / "manifest.jsonl",
-        help="speech manifest (default: ../shared/speech/manifest.jsonl)",
+        help="speech manifest (default: ../shared/speech/ beside the checkout where it exists, "
+        "else the clips in tests/data/speech/)",
     )
     parser.add_argument(
         "--server", help="URL of a running server (default: start a local subprocess)"
@@ -195,6 +198,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     started_at = datetime.now(UTC)
     started = time.perf_counter()
     load_start = list(os.getloadavg())
+    if not args.manifest.is_file():
+        parser.error(
+            f"no speech manifest at {args.manifest}: run from a Podium checkout (its clips are in "
+            "tests/data/speech/) or give --manifest"
+        )
     selected = select_clips(
         load_manifest(args.manifest),
         language=args.language,

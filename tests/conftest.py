@@ -14,14 +14,14 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from benchmarks.speech import DEFAULT_SPEECH_DIR, Clip, load_manifest
 from server.rtc.ice import LOOPBACK_V4, use_host_addresses
 
-SPEECH_DIR = DEFAULT_SPEECH_DIR
-
 
 @pytest.fixture(scope="session")
 def speech_dir() -> Path:
-    if not (SPEECH_DIR / "manifest.jsonl").exists():
-        pytest.fail(f"speech set not found at {SPEECH_DIR}: the suite needs ../shared/speech/")
-    return SPEECH_DIR
+    """`../shared/speech/` where it exists, else the clips vendored in `tests/data/speech/`
+    (`tests/speech.py` picks clips from it)."""
+    if not (DEFAULT_SPEECH_DIR / "manifest.jsonl").exists():
+        pytest.fail(f"no speech clips at {DEFAULT_SPEECH_DIR}: tests/data/speech/ is missing")
+    return DEFAULT_SPEECH_DIR
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from server.app import create_app, web_dir
 from server.config import Settings
 from tests.e2e.clients import serve_in_process
 from tests.e2e.conftest import answer_aloud, clip_audio
+from tests.speech import clip_named
 
 pytestmark = pytest.mark.e2e
 
@@ -112,7 +113,7 @@ async def test_answers_belong_to_their_profile_and_no_secret_or_transcript_leaks
     tmp_path: Path, transcriber, speech_dir: Path, english_clips: list[Clip], caplog
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    clip = next(c for c in english_clips if c.audio == CLIP)
+    clip = clip_named(english_clips, CLIP)
     record = Seen()
     auth = {"Authorization": f"Bearer {TOKEN}"}
     with FakeGemini(api_key=GEMINI_KEY) as gemini:

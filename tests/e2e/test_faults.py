@@ -16,15 +16,12 @@ from benchmarks.client import PodiumClient
 from benchmarks.serverproc import ServerProcess, start_server
 from benchmarks.speech import Clip, word_error_rate
 from tests.e2e.conftest import clip_audio
+from tests.speech import clip_named
 
 pytestmark = pytest.mark.e2e
 
 CLIP = "en_librispeech_quilter.wav"  # 6 s, one long sentence
 DEBUG = {"PODIUM_DEBUG_STATS": "true"}
-
-
-def by_name(clips: list[Clip], name: str) -> Clip:
-    return next(c for c in clips if c.audio == name)
 
 
 def assert_clean_exit(process: ServerProcess, code: int) -> None:
@@ -56,7 +53,7 @@ async def stats_when_idle(url: str, *, timeout_s: float = 30) -> dict:
 async def test_a_client_gone_mid_sentence_still_gets_that_sentence_finalised(
     debug_server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
-    audio = clip_audio(speech_dir, by_name(english_clips, CLIP))
+    audio = clip_audio(speech_dir, clip_named(english_clips, CLIP))
     client = PodiumClient(debug_server.url)
     try:
         await client.connect()
@@ -107,7 +104,7 @@ async def test_a_killed_client_frees_its_slot(debug_server: ServerProcess) -> No
 async def test_sigterm_mid_answer_stores_the_answer_and_closes_every_peer(
     tmp_path: Path, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
-    clip = by_name(english_clips, CLIP)
+    clip = clip_named(english_clips, CLIP)
     profile = "sigterm"
     process = start_server(tmp_path, env=DEBUG)
     client = PodiumClient(process.url, profile_id=profile)

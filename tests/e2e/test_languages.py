@@ -15,6 +15,7 @@ from benchmarks.serverproc import ServerProcess, start_server
 from benchmarks.speech import Clip
 from tests.asr.scoring import error_rate
 from tests.e2e.conftest import clip_audio, stream_and_collect
+from tests.speech import needs_shared_set
 
 pytestmark = pytest.mark.e2e
 
@@ -51,6 +52,7 @@ def check_session(client: PodiumClient, asked: str, spoken: str, clips: list[Cli
 async def test_sessions_in_german_portuguese_and_auto(
     server: ServerProcess, speech_dir: Path, manifest: list[Clip]
 ) -> None:
+    needs_shared_set("German, Portuguese and French clips")
     # The default server: tiny.en for English, the multilingual model loaded for these.
     sessions = {"de": "de", "pt": "pt", "auto": "fr"}  # asked language -> language spoken
     clips = {
@@ -90,6 +92,7 @@ async def test_sessions_in_german_portuguese_and_auto(
 async def test_italian_japanese_korean_and_chinese_sessions(
     server: ServerProcess, speech_dir: Path, manifest: list[Clip]
 ) -> None:
+    needs_shared_set("Italian, Japanese, Korean and Chinese clips")
     languages = ["it", "ja", "ko", "zh"]
     clips = {language: [c for c in manifest if c.language == language] for language in languages}
     clients = {language: PodiumClient(server.url, language=language) for language in languages}

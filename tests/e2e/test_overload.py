@@ -25,6 +25,7 @@ from server.config import Settings
 from server.interview.types import FeedbackChunk, FeedbackRequest, FeedbackResult
 from tests.e2e.clients import serve_in_process
 from tests.e2e.conftest import clip_audio
+from tests.speech import clip_named
 
 pytestmark = pytest.mark.e2e
 
@@ -76,7 +77,7 @@ def utterances(speech_dir: Path, clips: list[Clip], gap_s: float) -> np.ndarray:
     gap = np.zeros(int(gap_s * RATE), np.int16)
     parts = []
     for name in SHORT_CLIPS:
-        clip = next(c for c in clips if c.audio == name)
+        clip = clip_named(clips, name)
         parts += [clip_audio(speech_dir, clip, lead_s=0), gap]
     return np.concatenate([np.zeros(RATE, np.int16), *parts])
 
@@ -113,7 +114,7 @@ async def test_idle_sessions_are_closed_and_speech_keeps_one_open(
     tmp_path: Path, transcriber, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
     app = create_app(settings_for(tmp_path, idle_timeout_s=1.5), transcriber=transcriber)
-    clip = next(c for c in english_clips if c.audio == "en_librispeech_quilter.wav")
+    clip = clip_named(english_clips, "en_librispeech_quilter.wav")
     async with serve_in_process(app) as url:
         idle, talking = PodiumClient(url), PodiumClient(url)
         try:
@@ -144,7 +145,7 @@ async def test_idle_sessions_are_closed_and_speech_keeps_one_open(
 async def test_a_hanging_feedback_provider_does_not_hold_a_closed_session(
     tmp_path: Path, transcriber, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
-    clip = next(c for c in english_clips if c.audio == "en_arctic_slt_a0009.wav")
+    clip = clip_named(english_clips, "en_arctic_slt_a0009.wav")
     settings = settings_for(tmp_path, close_grace_s=1.0, gemini_timeout_s=300.0)
     app = create_app(settings, transcriber=transcriber, feedback=HangingFeedback())
     async with serve_in_process(app) as url:

@@ -15,6 +15,7 @@ from server.app import create_app
 from server.config import Settings
 from tests.e2e.clients import serve_in_process
 from tests.e2e.conftest import answer_aloud, clip_audio
+from tests.speech import clip_named
 from tests.store.databases import writes_refused
 
 pytestmark = pytest.mark.e2e
@@ -23,17 +24,13 @@ ANSWER_CLIP = "en_ls1988_24833_0001.wav"
 DIMENSIONS = {"structure", "relevance", "specificity", "result", "delivery"}
 
 
-def by_name(clips: list[Clip], name: str) -> Clip:
-    return next(c for c in clips if c.audio == name)
-
-
 async def test_spoken_answer_is_stored_with_metrics_and_streamed_feedback(
     server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
     profile = {"X-Podium-Profile": "e2e-practice"}
     async with httpx.AsyncClient(base_url=server.url, headers=profile) as http:
         question = (await http.get("/api/questions/random?role=software-engineer")).json()
-    clip = by_name(english_clips, ANSWER_CLIP)
+    clip = clip_named(english_clips, ANSWER_CLIP)
     client = PodiumClient(server.url, profile_id="e2e-practice")
     try:
         await client.connect()
@@ -74,7 +71,7 @@ async def test_spoken_answer_is_stored_with_metrics_and_streamed_feedback(
 async def test_disconnect_mid_answer_keeps_the_answer(
     server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
-    clip = by_name(english_clips, "en_librispeech_wizard.wav")
+    clip = clip_named(english_clips, "en_librispeech_wizard.wav")
     client = PodiumClient(server.url, profile_id="e2e-disconnect")
     try:
         await client.connect()
@@ -100,7 +97,7 @@ async def test_the_next_question_set_right_after_answer_end_does_not_take_over_t
     server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
     profile = "e2e-next-question"
-    clip = by_name(english_clips, "en_librispeech_quilter.wav")
+    clip = clip_named(english_clips, "en_librispeech_quilter.wav")
     client = PodiumClient(server.url, profile_id=profile)
     try:
         await client.connect()
@@ -128,7 +125,7 @@ async def test_an_answer_the_database_refuses_is_kept_and_stored_when_it_is_back
     person once got nothing at all — no answer.saved, no error, no feedback."""
     settings = Settings(data_dir=str(tmp_path), ice_host_addresses=["127.0.0.1"])
     profile = "e2e-database-outage"
-    audio = clip_audio(speech_dir, by_name(english_clips, ANSWER_CLIP))
+    audio = clip_audio(speech_dir, clip_named(english_clips, ANSWER_CLIP))
     async with serve_in_process(create_app(settings, transcriber=transcriber)) as url:
         client = PodiumClient(url, profile_id=profile)
         try:

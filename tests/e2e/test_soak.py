@@ -15,6 +15,7 @@ from benchmarks.client import PodiumClient
 from benchmarks.serverproc import ServerProcess, start_server
 from benchmarks.speech import Clip
 from tests.e2e.conftest import clip_audio
+from tests.speech import clip_named
 
 pytestmark = pytest.mark.e2e
 
@@ -69,7 +70,7 @@ async def settled(http: httpx.AsyncClient, baseline: dict | None) -> dict:
 async def test_many_short_sessions_leave_nothing_behind(
     soak_server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
-    clip = next(c for c in english_clips if c.audio == "en_librispeech_quilter.wav")
+    clip = clip_named(english_clips, "en_librispeech_quilter.wav")
     speech = clip_audio(speech_dir, clip, lead_s=0.3)[: int(SPEECH_S * 16_000)]
     url = soak_server.url
     async with httpx.AsyncClient(base_url=url) as http:
