@@ -30,7 +30,7 @@ def final_text(client: PodiumClient) -> str:
 
 async def check_alive(client: PodiumClient, token: str) -> None:
     client.send({"type": "ping", "t": token})
-    await client.wait_for(lambda e: e.message.get("t") == token, timeout_s=10)
+    await client.wait_for(lambda e: e.message.get("t") == token)
     assert not client.of_type("error"), client.of_type("error")
 
 

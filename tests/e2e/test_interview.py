@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 
@@ -16,7 +14,7 @@ from benchmarks.serverproc import ServerProcess
 from benchmarks.speech import Clip, word_error_rate
 from server.app import create_app
 from server.config import Settings
-from tests.e2e.clients import serve_in_process
+from tests.e2e.clients import api_client, get_json, poll_until, serve_in_process
 from tests.e2e.conftest import clip_audio, fast_reading
 from tests.speech import clip_named
 
@@ -131,7 +129,7 @@ async def test_a_whole_interview_with_a_followup_silence_and_a_stored_report(
     assert report["trend"] == "first" and len(report["practice"]) == 3
 
     headers = {"X-Podium-Profile": profile}
-    async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
+    async with api_client(server.url, headers=headers) as http:
         listed = (await http.get("/api/interviews")).json()
         assert [i["id"] for i in listed] == [started["interview_id"]]
         assert listed[0]["status"] == "completed" and listed[0]["answered"] == len(rows)
@@ -216,12 +214,11 @@ async def test_leaving_mid_answer_keeps_the_answer_and_the_report(
         await client.close()  # mid-interview, the answer never ended
 
     headers = {"X-Podium-Profile": profile}
-    async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
-        for _ in range(100):
-            listed = (await http.get("/api/interviews")).json()
-            if listed and listed[0]["status"] != "in_progress":
-                break
-            await asyncio.sleep(0.2)
+    async with api_client(server.url, headers=headers) as http:
+        listed = await poll_until(
+            lambda: get_json(http, "/api/interviews"),
+            lambda found: found and found[0]["status"] != "in_progress",
+        )
         assert listed[0]["status"] == "ended_early"
         stored = (await http.get(f"/api/interviews/{listed[0]['id']}")).json()
     rows = stored["report"]["rows"]
@@ -329,9 +326,7 @@ async def test_gemini_writes_the_questions_and_follow_ups_and_failing_mid_way_lo
                 report = (await client.wait_for("interview.report", timeout_s=60)).message
             finally:
                 await client.close()
-            async with httpx.AsyncClient(
-                base_url=url, headers={"X-Podium-Profile": profile}
-            ) as http:
+            async with api_client(url, headers={"X-Podium-Profile": profile}) as http:
                 stored = (await http.get(f"/api/interviews/{started['interview_id']}")).json()
 
     assert started["question_source"] == "job_description"
@@ -385,7 +380,8 @@ async def test_a_database_failure_is_an_error_event_and_the_session_goes_on(
 async def test_the_session_answers_while_gemini_writes_the_questions_and_can_end_meanwhile(
     tmp_path: Path, transcriber
 ) -> None:
-    with FakeGemini(Behaviour(first_chunk_delay_s=2.0)) as gemini:
+    # Gemini answers only once the test releases it: the ping and the end cannot race it.
+    with FakeGemini(Behaviour(first_chunk_delay_s=3600.0)) as gemini:
         settings = Settings(
             data_dir=str(tmp_path),
             ice_host_addresses=["127.0.0.1"],
@@ -402,7 +398,10 @@ async def test_the_session_answers_while_gemini_writes_the_questions_and_can_end
                 client.send({"type": "ping", "t": "while-writing"})
                 await client.wait_for("pong")
                 client.send({"type": "interview.end"})
-                report = (await client.wait_for("interview.report", timeout_s=30)).message
+                client.send({"type": "ping", "t": "ended"})  # answered after the end was read
+                await client.wait_for(lambda e: e.message.get("t") == "ended")
+                gemini.release()
+                report = (await client.wait_for("interview.report")).message
             finally:
                 await client.close()
     kinds = [e.type for e in client.events]

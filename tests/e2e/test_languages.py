@@ -14,6 +14,7 @@ from benchmarks.client import PodiumClient
 from benchmarks.serverproc import ServerProcess, start_server
 from benchmarks.speech import Clip
 from tests.asr.scoring import error_rate
+from tests.e2e.clients import api_client
 from tests.e2e.conftest import clip_audio, stream_and_collect
 from tests.speech import needs_shared_set
 
@@ -84,7 +85,7 @@ async def test_sessions_in_german_portuguese_and_auto(
 
     saved = clients["auto"].of_type("answer.saved")[0]
     assert saved["metrics"]["language"] == "fr"
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with api_client(server.url) as http:
         stored = (await http.get(f"/api/answers/{saved['answer_id']}")).json()
     assert stored["language"] == "fr"
 
@@ -140,5 +141,5 @@ async def test_english_only_server_refuses_other_languages_before_a_session(
     error = response.json()["error"]
     assert error["code"] == "unsupported_language"
     assert "podium[multilingual]" in error["message"]
-    async with httpx.AsyncClient(base_url=english_only_server.url) as http:
+    async with api_client(english_only_server.url) as http:
         assert (await http.get("/api/health")).json()["active_sessions"] == 0

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-import httpx
 import pytest
 
 from benchmarks.client import PodiumClient
@@ -13,7 +11,7 @@ from benchmarks.serverproc import ServerProcess
 from benchmarks.speech import Clip, word_error_rate
 from server.app import create_app
 from server.config import Settings
-from tests.e2e.clients import serve_in_process
+from tests.e2e.clients import api_client, get_json, poll_until, serve_in_process
 from tests.e2e.conftest import answer_aloud, clip_audio
 from tests.speech import clip_named
 from tests.store.databases import writes_refused
@@ -28,7 +26,7 @@ async def test_spoken_answer_is_stored_with_metrics_and_streamed_feedback(
     server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
     profile = {"X-Podium-Profile": "e2e-practice"}
-    async with httpx.AsyncClient(base_url=server.url, headers=profile) as http:
+    async with api_client(server.url, headers=profile) as http:
         question = (await http.get("/api/questions/random?role=software-engineer")).json()
     clip = clip_named(english_clips, ANSWER_CLIP)
     client = PodiumClient(server.url, profile_id="e2e-practice")
@@ -55,7 +53,7 @@ async def test_spoken_answer_is_stored_with_metrics_and_streamed_feedback(
     assert 0 <= done.message["overall"] <= 100
     assert done.message["provider"] == "offline"
 
-    async with httpx.AsyncClient(base_url=server.url, headers=profile) as http:
+    async with api_client(server.url, headers=profile) as http:
         listed = (await http.get(f"/api/answers?question_id={question['id']}")).json()
         assert [a["id"] for a in listed] == [saved["answer_id"]]
         assert listed[0]["transcript"] == saved["transcript"]
@@ -82,12 +80,10 @@ async def test_disconnect_mid_answer_keeps_the_answer(
         await client.close()  # no answer.end: the connection just goes away
 
     headers = {"X-Podium-Profile": "e2e-disconnect"}
-    async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
-        for _ in range(100):
-            answers = (await http.get("/api/answers")).json()
-            if answers and answers[0]["feedback"]:
-                break
-            await asyncio.sleep(0.2)
+    async with api_client(server.url, headers=headers) as http:
+        answers = await poll_until(
+            lambda: get_json(http, "/api/answers"), lambda a: a and a[0]["feedback"]
+        )
     assert len(answers) == 1
     assert answers[0]["question_text"] == "Tell me about a time you were surprised."
     assert word_error_rate([clip.text], [answers[0]["transcript"]]) <= 0.25
@@ -110,9 +106,7 @@ async def test_the_next_question_set_right_after_answer_end_does_not_take_over_t
         saved = (await client.wait_for("answer.saved", timeout_s=60)).message
     finally:
         await client.close()
-    async with httpx.AsyncClient(
-        base_url=server.url, headers={"X-Podium-Profile": profile}
-    ) as http:
+    async with api_client(server.url, headers={"X-Podium-Profile": profile}) as http:
         stored = (await http.get(f"/api/answers/{saved['answer_id']}")).json()
     assert stored["question_text"] == "First question?"
     assert word_error_rate([clip.text], [stored["transcript"]]) <= 0.25
@@ -138,7 +132,7 @@ async def test_an_answer_the_database_refuses_is_kept_and_stored_when_it_is_back
             )
         finally:
             await client.close()
-        async with httpx.AsyncClient(base_url=url, headers={"X-Podium-Profile": profile}) as http:
+        async with api_client(url, headers={"X-Podium-Profile": profile}) as http:
             answers = (await http.get("/api/answers")).json()
 
     codes = [e["code"] for e in client.of_type("error")]
