@@ -75,9 +75,11 @@ def test_partials_of_the_first_seconds_are_words_of_the_clip(
     transcriber: WhisperTranscriber, english_clips: list[Clip], speech_dir: Path
 ) -> None:
     # Cut mid-word, so no WER: the words heard must be words the reader says.
-    # Measured 79 of 85 words found in the reference (first 3 s of the 12 clips of 6 s or more).
+    # Measured 79 of 85 words found in the reference (first 3 s of the 12 clips of 6 s or more
+    # in ../shared/speech/; 39 words from the 6 in tests/data/speech/).
     found = heard = 0
-    for clip in (c for c in english_clips if c.duration_s >= 6):
+    clips = [c for c in english_clips if c.duration_s >= 6]
+    for clip in clips:
         first = _audio(speech_dir, clip)[: 3 * SAMPLE_RATE_HZ]
         words = normalize_english(
             transcriber.transcribe(first, language="en", final=False).text
@@ -85,7 +87,7 @@ def test_partials_of_the_first_seconds_are_words_of_the_clip(
         reference = set(normalize_english(clip.text).split())
         found += sum(word in reference for word in words)
         heard += len(words)
-    assert heard >= 50
+    assert heard >= 4 * len(clips), "a few words from every 3 s of read speech"
     assert found / heard > 0.85
 
 
