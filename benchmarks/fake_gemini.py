@@ -190,8 +190,10 @@ class FakeGemini:
         self._lock = threading.Lock()
         self._failed: dict[str, int] = {}
         self._passed = 0
-        self.behaviour = behaviour or Behaviour()
         self._stopping = threading.Event()
+        self._released = False  # `release()` ended the delays
+        self._wake = threading.Condition()
+        self.behaviour = behaviour or Behaviour()
         self._connections: set[socket.socket] = set()
         self._server = _Server(("127.0.0.1", 0), _Handler, self)
         # A short poll interval keeps `close()` (which waits for the serve loop) quick.
@@ -209,6 +211,21 @@ class FakeGemini:
             self._behaviour = behaviour
             self._failed.clear()
             self._passed = 0
+        with self._wake:
+            self._released = False
+
+    def release(self) -> None:
+        """End the behaviour's delays now: a test's way of saying when replies may come, instead
+        of a delay it would have to outrun."""
+        with self._wake:
+            self._released = True
+            self._wake.notify_all()
+
+    def _pause(self, seconds: float) -> bool:
+        """Wait `seconds` (less once released); True when the fake is closing."""
+        with self._wake:
+            self._wake.wait_for(lambda: self._released or self._stopping.is_set(), seconds)
+        return self._stopping.is_set()
 
     def calls(self, call: Call) -> list[RecordedRequest]:
         """The requests received for one kind of call, in order."""
@@ -227,6 +244,8 @@ class FakeGemini:
     def close(self) -> None:
         """Stop serving, end hung requests and open connections, join every thread."""
         self._stopping.set()
+        with self._wake:
+            self._wake.notify_all()
         self._server.shutdown()
         with self._lock:
             connections = list(self._connections)
@@ -333,7 +352,7 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._send_json(200, blocked)
             return
-        if fake._stopping.wait(behaviour.first_chunk_delay_s):
+        if fake._pause(behaviour.first_chunk_delay_s):
             return
         if request.kind == "stream":
             self._stream(behaviour, match["model"])
@@ -355,7 +374,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return
-            if index and self.server.fake._stopping.wait(behaviour.chunk_delay_s):
+            if index and self.server.fake._pause(behaviour.chunk_delay_s):
                 return
             last = index == len(behaviour.chunks) - 1
             self._write_event(_response(text, model, finished=last))

@@ -74,13 +74,14 @@ class LatencyReport(msgspec.Struct, kw_only=True):
 
 
 class Usage(msgspec.Struct, kw_only=True):
-    """What the server process used while a level ran."""
+    """What the server used while a level ran: its process's CPU and memory where the benchmark
+    can watch it (a local server, or `--server-pid`), its decode time from `/api/health`."""
 
     wall_s: float
-    cpu_s: float
+    cpu_s: float | None
     audio_s: float  # audio streamed to the server (silence included), all streams
-    cpu_s_per_audio_s: float
-    peak_rss_mb: float
+    cpu_s_per_audio_s: float | None
+    peak_rss_mb: float | None
     client_cpu_s: float = 0.0  # the benchmark process (the WebRTC clients) meanwhile
     decode_rtf: float | None = None  # decode seconds per decoded audio second, if exposed
     health_before: dict[str, Any] = msgspec.field(default_factory=dict)

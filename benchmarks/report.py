@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import msgspec
 
 from benchmarks.analysis import CAPACITY_FINAL_P95_S, CAPACITY_MAX_GROWTH_S
-from benchmarks.plots import write_plots
 from benchmarks.records import BenchResult, LatencyReport, LevelResult
 from benchmarks.stats import Summary
 
 RESULTS_FILE = "results.json"
 SUMMARY_FILE = "summary.md"
 BUSY_LOAD_AVERAGE = 0.5
+NO_PLOTS_NOTE = "plots not drawn: matplotlib is not installed (pip install 'podium[bench]')"
 
 DEFINITIONS = f"""\
 - **Speech onset / end of speech** (the reference): an offline webrtcvad pass (mode 2, 30 ms
@@ -61,17 +61,38 @@ DEFINITIONS = f"""\
 
 
 def write_results(result: BenchResult, out_dir: Path) -> list[Path]:
-    """Write every output file into `out_dir`; returns their paths."""
+    """Write every output file into `out_dir`; returns their paths.
+
+    Without matplotlib (the `bench` extra) the plots are left out and a note says so.
+    """
+    draw = _plot_writer()
+    if draw is None:
+        result.notes.append(NO_PLOTS_NOTE)
     out_dir.mkdir(parents=True, exist_ok=True)
     results_path = out_dir / RESULTS_FILE
     results_path.write_bytes(msgspec.json.encode(result))
     summary_path = out_dir / SUMMARY_FILE
     summary_path.write_text(summary_markdown(result))
-    return [results_path, summary_path, *write_plots(result, out_dir)]
+    return [results_path, summary_path, *(draw(result, out_dir) if draw else [])]
+
+
+def _plot_writer() -> Callable[[BenchResult, Path], list[Path]] | None:
+    """`benchmarks.plots.write_plots`, or None where matplotlib is not installed."""
+    try:
+        from benchmarks.plots import write_plots
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] != "matplotlib":
+            raise
+        return None
+    return write_plots
 
 
 def _s(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+    return _num(value, ".2f")
+
+
+def _num(value: float | None, spec: str, unit: str = "") -> str:
+    return "–" if value is None else f"{value:{spec}}{unit}"
 
 
 def _pct(value: float | None) -> str:
@@ -196,9 +217,9 @@ def _cost_section(
         rows.append(
             [
                 "Podium server, 1 stream",
-                f"{usage.cpu_s_per_audio_s:.3f}",
+                _num(usage.cpu_s_per_audio_s, ".3f"),
                 _s(usage.decode_rtf),
-                f"{usage.peak_rss_mb:.0f} MB",
+                _num(usage.peak_rss_mb, ".0f", " MB"),
             ]
         )
     if result.naive is not None:
@@ -240,8 +261,8 @@ def _capacity_section(result: BenchResult) -> list[str]:
                 _s(report.first_partial_s.p50),
                 f"{level.backlog_growth_s:+.2f}",
                 _pct(report.wer),
-                f"{usage.cpu_s_per_audio_s:.3f}" if usage else "–",
-                f"{usage.peak_rss_mb:.0f}" if usage else "–",
+                _num(usage.cpu_s_per_audio_s if usage else None, ".3f"),
+                _num(usage.peak_rss_mb if usage else None, ".0f"),
                 f"{slip:.2f}",
                 ("pass: " if level.passed else "**fail**: ") + level.verdict,
             ]

@@ -38,11 +38,13 @@ from benchmarks.reference import speech_reference
 from benchmarks.report import write_results
 from benchmarks.speech import DEFAULT_SPEECH_DIR, Clip, load_manifest, read_wav_int16
 from benchmarks.streaming import describe_error
-from benchmarks.sweep import StreamOptions
+from benchmarks.sweep import StreamOptions, decode_rtf_notes
 from benchmarks.targets import check_targets
 from server.config import Settings, load_settings
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+# Relative to where `podium bench` runs (the checkout's root): an installed package's own folder
+# is no place for results.
+RESULTS_DIR = Path("benchmarks") / "results"
 DEFAULT_STREAMS = "1,2,4,8"
 DEFAULT_MAX_CLIP_S = 20.0
 QUICK_CLIPS = 3
@@ -57,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--manifest",
         type=Path,
         default=DEFAULT_SPEECH_DIR / "manifest.jsonl",
-        help="speech manifest (default: ../shared/speech/manifest.jsonl)",
+        help="speech manifest (default: ../shared/speech/ beside the checkout where it exists, "
+        "else the clips in tests/data/speech/)",
     )
     parser.add_argument(
         "--server", help="URL of a running server (default: start a local subprocess)"
@@ -195,6 +198,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     started_at = datetime.now(UTC)
     started = time.perf_counter()
     load_start = list(os.getloadavg())
+    if not args.manifest.is_file():
+        parser.error(
+            f"no speech manifest at {args.manifest}: run from a Podium checkout (its clips are in "
+            "tests/data/speech/) or give --manifest"
+        )
     selected = select_clips(
         load_manifest(args.manifest),
         language=args.language,
@@ -249,10 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         notes.append("quick run: a smoke test of the benchmark, too few clips for real figures")
     if not plan.stream.realtime:
         notes.append("--fast: audio was not paced in real time; latencies are not real-time ones")
-    if measured.levels and all(
-        lv.usage is None or lv.usage.decode_rtf is None for lv in measured.levels
-    ):
-        notes.append("server decode RTF not reported: /api/health has no decode_s/decoded_audio_s")
+    notes += decode_rtf_notes(measured.levels)
     capacity_streams = capacity(measured.levels) if plan.stream.realtime else None
     health = measured.health
     result = BenchResult(

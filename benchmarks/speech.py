@@ -1,4 +1,8 @@
-"""The shared speech set (`../shared/speech/`): manifest, audio loading and WER scoring."""
+"""The speech clips of the tests and the benchmark: manifest, audio loading and WER scoring.
+
+Two sets: the project's larger one in `../shared/speech/` beside the checkout, and the few clips
+vendored in `tests/data/speech/` so that a clone runs its tests alone.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,23 @@ import msgspec
 import numpy as np
 from numpy.typing import NDArray
 
-DEFAULT_SPEECH_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "speech"
+_CHECKOUT = Path(__file__).resolve().parent.parent
+VENDORED_SPEECH_DIR = _CHECKOUT / "tests" / "data" / "speech"
+
+
+def find_speech_dir(*roots: Path) -> Path:
+    """`../shared/speech/` where it exists beside a root, else its `tests/data/speech/`; the roots
+    are this source tree, then the current folder (an installed `podium bench` run in a
+    checkout). Falls back to the first place looked when there is neither."""
+    candidates = [
+        folder
+        for root in dict.fromkeys(roots or (_CHECKOUT, Path.cwd().resolve()))
+        for folder in (root.parent / "shared" / "speech", root / "tests" / "data" / "speech")
+    ]
+    return next((f for f in candidates if (f / "manifest.jsonl").is_file()), candidates[0])
+
+
+DEFAULT_SPEECH_DIR = find_speech_dir()
 
 
 class Clip(msgspec.Struct, frozen=True):

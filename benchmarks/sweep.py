@@ -18,6 +18,8 @@ from benchmarks.resources import ResourceMonitor
 from benchmarks.streaming import fetch_health, rotations, run_level
 
 SETTLE_TIMEOUT_S = 15.0
+# What `/api/health` reports of the server's decoding (the README's health fields).
+HEALTH_DECODE_FIELDS = ("decode_s", "decoded_audio_s")
 
 
 class StreamOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -30,13 +32,26 @@ class StreamOptions(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _decode_rtf(before: dict[str, Any], after: dict[str, Any]) -> float | None:
-    """Decode seconds per decoded audio second, where the server's health reports them."""
+    """Decode seconds per decoded audio second, from `/api/health`'s `decode_s` and
+    `decoded_audio_s` (None where health could not be read or nothing was decoded)."""
     try:
-        decoded = float(after["decoded_audio_s"]) - float(before["decoded_audio_s"])
-        decode = float(after["decode_s"]) - float(before["decode_s"])
+        decode, decoded = (float(after[f]) - float(before[f]) for f in HEALTH_DECODE_FIELDS)
     except (KeyError, TypeError, ValueError):
         return None
     return decode / decoded if decoded > 0 else None
+
+
+def decode_rtf_notes(levels: Sequence[LevelResult]) -> list[str]:
+    """A note saying why no level has the server's decode RTF (none when one has it)."""
+    usages = [level.usage for level in levels if level.usage is not None]
+    if not usages or any(usage.decode_rtf is not None for usage in usages):
+        return []
+    why = "the server decoded no audio"
+    if not any(usage.health_after for usage in usages):
+        why = "/api/health could not be read"
+    elif missing := [f for f in HEALTH_DECODE_FIELDS if f not in usages[-1].health_after]:
+        why = f"/api/health has no {'/'.join(missing)}"
+    return [f"server decode RTF not reported: {why}"]
 
 
 def _forward(
@@ -91,21 +106,19 @@ async def run_sweep(
         client_after = client_process.cpu_times()
         health_after = await fetch_health(url)
         audio_s = sum(r.sent_audio_ms for r in records) / 1000
-        usage = None
-        if monitor is not None:
-            cpu_s = monitor.cpu_s() - server_cpu
-            usage = Usage(
-                wall_s=wall_s,
-                cpu_s=cpu_s,
-                audio_s=audio_s,
-                cpu_s_per_audio_s=cpu_s / audio_s if audio_s else 0.0,
-                peak_rss_mb=monitor.peak_rss_mb(),
-                client_cpu_s=(client_after.user + client_after.system)
-                - (client_times.user + client_times.system),
-                decode_rtf=_decode_rtf(health_before, health_after),
-                health_before=health_before,
-                health_after=health_after,
-            )
+        cpu_s = monitor.cpu_s() - server_cpu if monitor is not None else None
+        usage = Usage(
+            wall_s=wall_s,
+            cpu_s=cpu_s,
+            audio_s=audio_s,
+            cpu_s_per_audio_s=cpu_s / audio_s if cpu_s is not None and audio_s else None,
+            peak_rss_mb=monitor.peak_rss_mb() if monitor is not None else None,
+            client_cpu_s=(client_after.user + client_after.system)
+            - (client_times.user + client_times.system),
+            decode_rtf=_decode_rtf(health_before, health_after),
+            health_before=health_before,
+            health_after=health_after,
+        )
         summary = latency_report(records)
         growth = backlog_growth_s(records)
         passed, verdict = level_verdict(summary, growth)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import errno
 import logging
+import socket
 import sys
 from collections.abc import Sequence
 
-from server.config import load_settings
+from server.config import Settings, load_settings
 from server.errors import ConfigError
 from server.logs import configure_logging, redact_access_log
 
@@ -27,36 +30,84 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from server.app import create_app
-    from server.asr.whisper import load_transcriber
-
     overrides = {
         name: getattr(args, name)
         for name in ("host", "port", "model", "device", "compute_type", "log_level")
     }
     settings = load_settings(overrides=overrides)
     configure_logging(settings.log_level)
-    # Load the model before the server starts, so a missing model is one clear line, not a
-    # traceback from inside the lifespan.
-    transcriber = load_transcriber(settings)
-    transcriber.warm_up()
-    log.info(
-        "model %s on %s (%s); listening on http://%s:%d",
-        transcriber.model_name,
-        transcriber.device,
-        transcriber.compute_type,
-        settings.host,
-        settings.port,
-    )
-    app = create_app(settings, transcriber=transcriber)
-    config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_level=settings.log_level.lower()
-    )
-    redact_access_log()
-    uvicorn.Server(config).run()
+    # Quick checks before the slow model load, each failure one line naming its setting: the
+    # port (held from here on, so nothing can take it meanwhile), then the database.
+    listener = listen_on(settings.host, settings.port)
+    try:
+        check_storage(settings)
+        # Imported here: the web stack and the model libraries take seconds to import.
+        import uvicorn
+
+        from server.app import create_app
+        from server.asr.whisper import load_transcriber
+
+        transcriber = load_transcriber(settings)
+        transcriber.warm_up()
+        log.info(
+            "model %s on %s (%s); listening on http://%s:%d",
+            transcriber.model_name,
+            transcriber.device,
+            transcriber.compute_type,
+            settings.host,
+            settings.port,
+        )
+        app = create_app(settings, transcriber=transcriber)
+        config = uvicorn.Config(
+            app, host=settings.host, port=settings.port, log_level=settings.log_level.lower()
+        )
+        redact_access_log()
+        uvicorn.Server(config).run(sockets=[listener])
+    finally:
+        listener.close()
     return 0
+
+
+def listen_on(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to `host:port` (uvicorn listens on it); `ConfigError` if it cannot be."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise ConfigError(
+            f"cannot listen on host {host!r} ({exc.strerror}): check --host"
+        ) from None
+    listener = socket.socket(family, kind, proto)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(address)
+    except OSError as exc:
+        listener.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"port {port} on {host} is already in use: choose another with --port"
+            ) from None
+        raise ConfigError(
+            f"cannot listen on {host}:{port} ({exc.strerror}): check --host and --port"
+        ) from None
+    return listener
+
+
+def check_storage(settings: Settings) -> None:
+    """Open the database once (applying its migrations), so that a bad URL, a missing driver or
+    an unusable data folder stops startup with one line instead of failing inside the server."""
+    from server.store import Store
+
+    async def open_and_close() -> None:
+        store = await Store.open(settings.resolved_database_url)
+        await store.close()
+
+    try:
+        asyncio.run(open_and_close())
+    except ConfigError as exc:
+        setting = "PODIUM_DATABASE_URL" if settings.database_url else "PODIUM_DATA_DIR"
+        raise ConfigError(f"{setting}: {exc.message}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -76,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
         return serve(args)
     except ConfigError as exc:
-        print(f"podium: error: {exc.message}", file=sys.stderr)
+        print(f"podium: error: {exc.code}: {exc.message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +16,9 @@ from server.interview.live import MAX_SILENCE_END_MS
 ENV_PREFIX = "PODIUM_"
 
 Device = Literal["auto", "cpu", "cuda"]
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+# Settings that `podium serve` also takes as a flag (`compute_type` is `--compute-type`).
+FLAG_FIELDS = ("host", "port", "model", "device", "compute_type", "log_level")
 
 
 class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -87,20 +91,29 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
 
     def __post_init__(self) -> None:
         if self.vad_aggressiveness not in (0, 1, 2, 3):
-            raise ConfigError("vad_aggressiveness must be 0, 1, 2 or 3")
+            raise ConfigError(f"{setting_name('vad_aggressiveness')} must be 0, 1, 2 or 3")
         if self.vad_frame_ms not in (10, 20, 30):
-            raise ConfigError("vad_frame_ms must be 10, 20 or 30")
+            raise ConfigError(f"{setting_name('vad_frame_ms')} must be 10, 20 or 30")
         if not 1 <= self.port <= 65535:
-            raise ConfigError(f"port must be between 1 and 65535, not {self.port}")
+            raise ConfigError(
+                f"{setting_name('port')} must be between 1 and 65535, not {self.port}"
+            )
+        if self.log_level.lower() not in LOG_LEVELS:
+            raise ConfigError(f"{setting_name('log_level')} must be one of {', '.join(LOG_LEVELS)}")
         if self.decode_workers < 1:
-            raise ConfigError("decode_workers must be at least 1")
+            raise ConfigError(f"{setting_name('decode_workers')} must be at least 1")
         for name in _POSITIVE_FIELDS:
             if getattr(self, name) <= 0:
-                raise ConfigError(f"{name} must be greater than 0")
+                raise ConfigError(f"{setting_name(name)} must be greater than 0")
         if not 0 <= self.interview_silence_ms <= MAX_SILENCE_END_MS:
-            raise ConfigError(f"interview_silence_ms must be between 0 and {MAX_SILENCE_END_MS}")
+            raise ConfigError(
+                f"{setting_name('interview_silence_ms')} must be between 0 and {MAX_SILENCE_END_MS}"
+            )
         if self.max_utterance_s < 2 or self.max_utterance_s > 30:
-            raise ConfigError("max_utterance_s must be between 2 and 30 (Whisper's window is 30 s)")
+            raise ConfigError(
+                f"{setting_name('max_utterance_s')} must be between 2 and 30 "
+                "(Whisper's window is 30 s)"
+            )
 
     def __repr__(self) -> str:
         # Secrets must never reach a log line through a settings dump.
@@ -119,6 +132,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
 
 
 _SECRET_FIELDS = {"gemini_api_key", "access_token"}
+# msgspec names the field of a bad value at the end of its message: "... - at `$.port`".
+_FIELD_PATH = re.compile(r" - at `\$\.(\w+)[^`]*`$")
 _POSITIVE_FIELDS = (
     "max_offer_bytes",
     "max_sessions",
@@ -154,8 +169,31 @@ def load_settings(
         key = environ.get("GEMINI_API_KEY") or environ.get("GOOGLE_API_KEY")
         if key:
             raw["gemini_api_key"] = key
-    raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    raw.update(flags)
     try:
         return msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:
-        raise ConfigError(f"invalid setting: {exc}") from None
+        raise ConfigError(_invalid_value(exc, raw, flags)) from None
+
+
+def setting_name(field: str) -> str:
+    """How a person sets `field`: its environment variable, and its flag where there is one."""
+    env = ENV_PREFIX + field.upper()
+    return f"{env} (--{field.replace('_', '-')})" if field in FLAG_FIELDS else env
+
+
+def _invalid_value(
+    exc: msgspec.ValidationError, raw: Mapping[str, Any], flags: Mapping[str, Any]
+) -> str:
+    """One line naming the setting a person wrote and what is wrong with its value."""
+    message = str(exc)
+    match = _FIELD_PATH.search(message)
+    if match is None:
+        return f"invalid setting: {message}"
+    field = match.group(1)
+    reason = message[: match.start()]
+    reason = reason[:1].lower() + reason[1:]
+    where = f"--{field.replace('_', '-')}" if field in flags else ENV_PREFIX + field.upper()
+    value = "" if field in _SECRET_FIELDS else f"={raw.get(field)!r}"
+    return f"{where}{value} is not valid: {reason}"

@@ -1,23 +1,27 @@
-"""Fixtures shared by the whole suite: the speech set, the real model, a task-leak guard."""
+"""Fixtures shared by the whole suite: the speech set, the real model, a task-leak guard and a
+guard that keeps WebRTC on loopback."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aioice.ice
 import pytest
+from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from benchmarks.speech import DEFAULT_SPEECH_DIR, Clip, load_manifest
-
-SPEECH_DIR = DEFAULT_SPEECH_DIR
+from server.rtc.ice import LOOPBACK_V4, use_host_addresses
 
 
 @pytest.fixture(scope="session")
 def speech_dir() -> Path:
-    if not (SPEECH_DIR / "manifest.jsonl").exists():
-        pytest.fail(f"speech set not found at {SPEECH_DIR}: the suite needs ../shared/speech/")
-    return SPEECH_DIR
+    """`../shared/speech/` where it exists, else the clips vendored in `tests/data/speech/`
+    (`tests/speech.py` picks clips from it)."""
+    if not (DEFAULT_SPEECH_DIR / "manifest.jsonl").exists():
+        pytest.fail(f"no speech clips at {DEFAULT_SPEECH_DIR}: tests/data/speech/ is missing")
+    return DEFAULT_SPEECH_DIR
 
 
 @pytest.fixture(scope="session")
@@ -50,3 +54,38 @@ async def _no_leaked_tasks() -> AsyncIterator[None]:
     for task in leaked:
         task.cancel()
     assert not leaked, f"test leaked tasks: {[t.get_coro() for t in leaked]}"
+
+
+def candidate_addresses(sdp: str) -> set[str]:
+    """The connection addresses of the ICE candidates in a session description."""
+    # a=candidate:<foundation> <component> <transport> <priority> <address> <port> typ ...
+    return {
+        line.split()[4]
+        for line in sdp.splitlines()
+        if line.startswith("a=candidate:") and len(line.split()) > 4
+    }
+
+
+@pytest.fixture(autouse=True)
+def _webrtc_on_loopback(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests keep WebRTC on 127.0.0.1: every answer an aiortc client here takes, from a server in
+    this process or another, has loopback candidates only, and no test leaves this process
+    offering other interfaces (an app built from `Settings` without
+    `ice_host_addresses=["127.0.0.1"]` does). A browser's offer is not checked: Chromium offers
+    what it finds, the server's answer is what must stay on loopback."""
+    set_remote = RTCPeerConnection.setRemoteDescription
+
+    async def checked(peer: RTCPeerConnection, description: RTCSessionDescription) -> None:
+        elsewhere = candidate_addresses(description.sdp) - {LOOPBACK_V4}
+        if description.type == "answer":
+            assert not elsewhere, f"a server answered with candidates off loopback: {elsewhere}"
+        await set_remote(peer, description)
+
+    monkeypatch.setattr(RTCPeerConnection, "setRemoteDescription", checked)
+    use_host_addresses([LOOPBACK_V4])
+    yield
+    offered = aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=True)
+    assert offered == [LOOPBACK_V4], (
+        f"this test left WebRTC offering {offered}: give its Settings "
+        "ice_host_addresses=['127.0.0.1'] (PODIUM_ICE_HOST_ADDRESSES for a server process)"
+    )

@@ -59,7 +59,7 @@ class Store(InterviewQueries):
         except (DBAPIError, OSError) as exc:
             await engine.dispose()
             where = parsed.render_as_string(hide_password=True)
-            raise ConfigError(f"cannot open the database {where}: {type(exc).__name__}") from exc
+            raise ConfigError(f"cannot open the database {where}: {_reason(exc)}") from exc
         except BaseException:
             await engine.dispose()
             raise
@@ -273,3 +273,11 @@ class Store(InterviewQueries):
                 for row, answered in interviews
             ],
         }
+
+
+def _reason(exc: BaseException) -> str:
+    """Why the database could not be opened, in one short line (no SQL, no password)."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    detail = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause)
+    first_line = detail.strip().splitlines()[0][:200] if detail.strip() else ""
+    return f"{type(cause).__name__}: {first_line}" if first_line else type(cause).__name__

@@ -23,6 +23,7 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 
 @pytest.fixture
 async def client(tmp_path: Path, store: Store, transcriber) -> AsyncIterator[AsyncTestClient]:
-    app = create_app(Settings(data_dir=str(tmp_path)), transcriber=transcriber, store=store)
+    settings = Settings(data_dir=str(tmp_path), ice_host_addresses=["127.0.0.1"])
+    app = create_app(settings, transcriber=transcriber, store=store)
     async with AsyncTestClient(app=app) as test_client:
         yield test_client

@@ -12,16 +12,13 @@ import pytest
 from benchmarks.speech import Clip, normalize_english, read_wav_float32, word_error_rate
 from server.asr.types import SAMPLE_RATE_HZ, Transcriber
 from server.asr.whisper import WhisperTranscriber, repeats_itself
+from tests.speech import clip_named
 
 SHORT_CLIP_MAX_S = 8.0
 
 
 def _audio(speech_dir: Path, clip: Clip) -> np.ndarray:
     return read_wav_float32(speech_dir / clip.audio)
-
-
-def _by_name(clips: list[Clip], name: str) -> Clip:
-    return next(c for c in clips if c.audio == name)
 
 
 def test_is_a_transcriber(transcriber: WhisperTranscriber) -> None:
@@ -47,7 +44,7 @@ def test_final_wer_over_all_english_clips(
 def test_final_has_word_timings_within_the_audio(
     transcriber: WhisperTranscriber, english_clips: list[Clip], speech_dir: Path
 ) -> None:
-    clip = _by_name(english_clips, "en_librispeech_quilter.wav")
+    clip = clip_named(english_clips, "en_librispeech_quilter.wav")
     audio = _audio(speech_dir, clip)
     started = time.perf_counter()
     result = transcriber.transcribe(audio, language="en", final=True)
@@ -78,9 +75,11 @@ def test_partials_of_the_first_seconds_are_words_of_the_clip(
     transcriber: WhisperTranscriber, english_clips: list[Clip], speech_dir: Path
 ) -> None:
     # Cut mid-word, so no WER: the words heard must be words the reader says.
-    # Measured 79 of 85 words found in the reference (first 3 s of the 12 clips of 6 s or more).
+    # Measured 79 of 85 words found in the reference (first 3 s of the 12 clips of 6 s or more
+    # in ../shared/speech/; 39 words from the 6 in tests/data/speech/).
     found = heard = 0
-    for clip in (c for c in english_clips if c.duration_s >= 6):
+    clips = [c for c in english_clips if c.duration_s >= 6]
+    for clip in clips:
         first = _audio(speech_dir, clip)[: 3 * SAMPLE_RATE_HZ]
         words = normalize_english(
             transcriber.transcribe(first, language="en", final=False).text
@@ -88,7 +87,7 @@ def test_partials_of_the_first_seconds_are_words_of_the_clip(
         reference = set(normalize_english(clip.text).split())
         found += sum(word in reference for word in words)
         heard += len(words)
-    assert heard >= 50
+    assert heard >= 4 * len(clips), "a few words from every 3 s of read speech"
     assert found / heard > 0.85
 
 
@@ -111,7 +110,7 @@ def test_silence_and_noise_give_no_text(
 def test_prefix_is_kept_at_the_start(
     transcriber: WhisperTranscriber, english_clips: list[Clip], speech_dir: Path, final: bool
 ) -> None:
-    audio = _audio(speech_dir, _by_name(english_clips, "en_jfk_inaugural.wav"))
+    audio = _audio(speech_dir, clip_named(english_clips, "en_jfk_inaugural.wav"))
     heard = transcriber.transcribe(audio[: 3 * SAMPLE_RATE_HZ], language="en", final=False)
     committed = " ".join(heard.text.split()[:3])
     assert committed
@@ -130,7 +129,7 @@ def test_prefix_survives_noise(transcriber: WhisperTranscriber) -> None:
 def test_prompt_is_accepted(
     transcriber: WhisperTranscriber, english_clips: list[Clip], speech_dir: Path
 ) -> None:
-    clip = _by_name(english_clips, "en_cheetah_platforms.wav")
+    clip = clip_named(english_clips, "en_cheetah_platforms.wav")
     result = transcriber.transcribe(
         _audio(speech_dir, clip),
         language="en",
@@ -147,7 +146,7 @@ def test_a_long_prompt_is_cut_to_fit(
     # Every reference text (far beyond the decoder's 448 tokens), a 40-word prefix, 29 s of
     # audio: together more than the decoder holds, so the oldest prompt words must go.
     prompt = " ".join(c.text for c in english_clips)
-    clip = _by_name(english_clips, "en_ls1272_128104_0004_8k.wav")
+    clip = clip_named(english_clips, "en_ls1272_128104_0004_8k.wav")
     prefix = " ".join(clip.text.split()[:40])
     result = transcriber.transcribe(
         _audio(speech_dir, clip), language="en", final=final, prompt=prompt, prefix=prefix
@@ -160,8 +159,8 @@ def test_concurrent_decodes_give_the_same_text(
     transcriber: WhisperTranscriber, english_clips: list[Clip], speech_dir: Path
 ) -> None:
     # Partials (10 s window) decoding beside a 25 s final (28 s window) must not cut it short.
-    long_audio = _audio(speech_dir, _by_name(english_clips, "en_librivox_sense_sensibility.wav"))
-    short_audio = _audio(speech_dir, _by_name(english_clips, "en_ls2412_153948_0002.wav"))
+    long_audio = _audio(speech_dir, clip_named(english_clips, "en_librivox_sense_sensibility.wav"))
+    short_audio = _audio(speech_dir, clip_named(english_clips, "en_ls2412_153948_0002.wav"))
     alone = transcriber.transcribe(long_audio, language="en", final=True).text
     with ThreadPoolExecutor(max_workers=2) as pool:
         partials = [

@@ -19,6 +19,7 @@ from server.audio.vad import (
 )
 from server.config import load_settings
 from server.errors import ConfigError
+from tests.speech import clip_named
 
 RATE_HZ = 16_000
 PAD_MS = 1000
@@ -181,7 +182,7 @@ def event_key(event: SegmentEvent) -> tuple[object, ...]:
     ],
 )
 def test_chunk_size_does_not_change_events(speech_dir, manifest, audio, max_utterance_s):
-    clip = next(c for c in manifest if c.audio == audio)
+    clip = clip_named(manifest, audio)
     samples = padded(speech_dir, clip)
     config = VadConfig(max_utterance_s=max_utterance_s)
     whole = [event_key(e) for e in run(samples, config)]
@@ -191,7 +192,7 @@ def test_chunk_size_does_not_change_events(speech_dir, manifest, audio, max_utte
 
 
 def test_long_clip_is_split_at_quiet_points_with_nothing_lost(speech_dir, manifest):
-    clip = next(c for c in manifest if c.audio == "en_librivox_sonnet1.wav")
+    clip = clip_named(manifest, "en_librivox_sonnet1.wav")
     samples = padded(speech_dir, clip)
     config = VadConfig(max_utterance_s=10.0)
     events = run(samples, config)
@@ -222,7 +223,7 @@ def test_long_clip_is_split_at_quiet_points_with_nothing_lost(speech_dir, manife
 
 
 def test_max_length_reached_in_a_pause_ends_the_utterance_there(speech_dir, manifest):
-    clip = next(c for c in manifest if c.audio == "en_ls1988_24833_0001.wav")
+    clip = clip_named(manifest, "en_ls1988_24833_0001.wav")
     samples = padded(speech_dir, clip)
     (whole,) = utterances(run(samples), samples)
     # The limit falls 210 ms after the last speech frame: inside the hangover.
@@ -235,7 +236,7 @@ def test_max_length_reached_in_a_pause_ends_the_utterance_there(speech_dir, mani
 
 
 def test_open_utterance_state_and_flush(speech_dir, manifest):
-    clip = next(c for c in manifest if c.audio == "en_ls1988_24833_0001.wav")
+    clip = clip_named(manifest, "en_ls1988_24833_0001.wav")
     samples, _ = read_wav_int16(speech_dir / clip.audio)
     silence = np.zeros(RATE_HZ, dtype=np.int16)
     samples = samples[: 6 * RATE_HZ]  # cut mid-sentence: no closing silence

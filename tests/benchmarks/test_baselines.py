@@ -21,6 +21,7 @@ from benchmarks.reference import speech_reference
 from benchmarks.speech import Clip, read_wav_int16
 from server.audio.vad import VadConfig
 from server.config import load_settings
+from tests.speech import clip_named
 
 CLIP = "en_librispeech_quilter.wav"  # about 6 s of continuous read speech
 LEAD_MS, TAIL_MS = 500, 1000
@@ -28,7 +29,7 @@ LEAD_MS, TAIL_MS = 500, 1000
 
 @pytest.fixture(scope="module")
 def prepared(speech_dir: Path, english_clips: list[Clip]) -> PreparedClip:
-    clip = next(c for c in english_clips if c.audio == CLIP)
+    clip = clip_named(english_clips, CLIP)
     samples, _rate = read_wav_int16(speech_dir / clip.audio)
     return PreparedClip(clip, samples, speech_reference(clip, samples))
 

@@ -1,14 +1,16 @@
-"""Test helpers beside `benchmarks.client`: a server in this process, and a client that sends any
-audio track and extra HTTP headers (an access token)."""
+"""Test helpers beside `benchmarks.client`: a server in this process, an HTTP client of its API,
+waiting on the server's state, and a track that plays audio of any format."""
 
 from __future__ import annotations
 
 import asyncio
 import fractions
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
+import httpx
 import numpy as np
 import uvicorn
 from aiortc import MediaStreamTrack
@@ -18,6 +20,41 @@ from litestar import Litestar
 
 from benchmarks.client import FRAME_MS
 from benchmarks.serverproc import free_port
+
+# Bounds on waiting for a server, where nothing races them: generous, so that a machine with a
+# load of 10 passes (httpx's own 5 s timeout did not). Only a broken run gets to them.
+HTTP_TIMEOUT_S = 60.0
+SERVER_WAIT_S = 120.0
+
+T = TypeVar("T")
+
+
+def api_client(url: str, **kwargs: Any) -> httpx.AsyncClient:
+    """An HTTP client of the API at `url` (`kwargs` as for httpx, e.g. `headers`)."""
+    return httpx.AsyncClient(base_url=url, timeout=HTTP_TIMEOUT_S, **kwargs)
+
+
+async def get_json(http: httpx.AsyncClient, path: str) -> Any:
+    response = await http.get(path)
+    response.raise_for_status()
+    return response.json()
+
+
+async def poll_until(
+    read: Callable[[], Awaitable[T]],
+    done: Callable[[T], object],
+    *,
+    timeout_s: float = SERVER_WAIT_S,
+    every_s: float = 0.2,
+) -> T:
+    """`read()` every `every_s` until `done` holds for what it read; returns that (or, after
+    `timeout_s`, the last read, for the caller's assertion to show)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = await read()
+        if done(value) or time.monotonic() >= deadline:
+            return value
+        await asyncio.sleep(every_s)
 
 
 @asynccontextmanager

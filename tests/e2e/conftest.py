@@ -11,6 +11,7 @@ import pytest
 from benchmarks.client import PodiumClient, ReceivedEvent
 from benchmarks.serverproc import ServerProcess, start_server
 from benchmarks.speech import Clip, read_wav_int16
+from tests.speech import clip_named
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def fast_reading(speech_dir: Path, clips: list[Clip]) -> np.ndarray:
     """The `FAST_CLIPS` one after another, 0.3 s apart, as one answer spoken too fast."""
     parts: list[np.ndarray] = []
     for name in FAST_CLIPS:
-        clip = next(c for c in clips if c.audio == name)
+        clip = clip_named(clips, name)
         samples, _ = read_wav_int16(speech_dir / clip.audio)
         parts += [samples, np.zeros(4_800, np.int16)]
     return np.concatenate(parts)

@@ -17,8 +17,9 @@ from benchmarks.serverproc import start_server
 from benchmarks.speech import Clip, normalize_english
 from server.app import create_app, web_dir
 from server.config import Settings
-from tests.e2e.clients import serve_in_process
+from tests.e2e.clients import HTTP_TIMEOUT_S, api_client, serve_in_process
 from tests.e2e.conftest import answer_aloud, clip_audio
+from tests.speech import clip_named
 
 pytestmark = pytest.mark.e2e
 
@@ -68,7 +69,7 @@ async def test_without_the_token_the_api_refuses_the_page_loads_and_cors_is_clos
     record = Seen()
     with FakeGemini(api_key=GEMINI_KEY) as gemini:
         app = create_app(access_settings(tmp_path, gemini), transcriber=transcriber)
-        async with serve_in_process(app) as url, httpx.AsyncClient(base_url=url) as http:
+        async with serve_in_process(app) as url, api_client(url) as http:
             auth = {"Authorization": f"Bearer {TOKEN}"}
             # Without the token: 401 JSON on the API, but the page itself loads.
             for method, path in [
@@ -112,7 +113,7 @@ async def test_answers_belong_to_their_profile_and_no_secret_or_transcript_leaks
     tmp_path: Path, transcriber, speech_dir: Path, english_clips: list[Clip], caplog
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    clip = next(c for c in english_clips if c.audio == CLIP)
+    clip = clip_named(english_clips, CLIP)
     record = Seen()
     auth = {"Authorization": f"Bearer {TOKEN}"}
     with FakeGemini(api_key=GEMINI_KEY) as gemini:
@@ -134,7 +135,7 @@ async def test_answers_belong_to_their_profile_and_no_secret_or_transcript_leaks
             assert transcript
 
             # Answers belong to their profile: another one can neither read nor delete them.
-            async with httpx.AsyncClient(base_url=url, headers=auth) as http:
+            async with api_client(url, headers=auth) as http:
                 alice = {"X-Podium-Profile": "alice"}
                 bob = {"X-Podium-Profile": "bob"}
                 listed = record(await http.get("/api/answers", headers=alice)).json()
@@ -161,7 +162,7 @@ def test_a_token_in_a_query_string_never_reaches_the_log(tmp_path: Path) -> None
     """People paste URLs with secrets in them; uvicorn's access lines carried the full URL."""
     server = start_server(tmp_path, {"PODIUM_ACCESS_TOKEN": TOKEN})
     try:
-        with httpx.Client(base_url=server.url) as http:
+        with httpx.Client(base_url=server.url, timeout=HTTP_TIMEOUT_S) as http:
             assert http.get(f"/api/health?token={TOKEN}").status_code == 401
             auth = {"Authorization": f"Bearer {TOKEN}"}
             assert http.get(f"/api/health?access_token={TOKEN}", headers=auth).status_code == 200

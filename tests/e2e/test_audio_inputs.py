@@ -15,6 +15,7 @@ from benchmarks.serverproc import ServerProcess
 from benchmarks.speech import Clip, normalize_english, word_error_rate
 from tests.e2e.clients import FormatTrack
 from tests.e2e.conftest import clip_audio, stream_and_collect
+from tests.speech import clip_named
 
 pytestmark = pytest.mark.e2e
 
@@ -23,17 +24,13 @@ LONG_CLIP = "en_librispeech_quilter.wav"  # 6 s
 RATE = 16_000
 
 
-def by_name(clips: list[Clip], name: str) -> Clip:
-    return next(c for c in clips if c.audio == name)
-
-
 def final_text(client: PodiumClient) -> str:
     return " ".join(m["text"] for m in client.of_type("transcript.final") if m["text"])
 
 
 async def check_alive(client: PodiumClient, token: str) -> None:
     client.send({"type": "ping", "t": token})
-    await client.wait_for(lambda e: e.message.get("t") == token, timeout_s=10)
+    await client.wait_for(lambda e: e.message.get("t") == token)
     assert not client.of_type("error"), client.of_type("error")
 
 
@@ -72,7 +69,7 @@ async def test_white_noise_gives_no_text(server: ServerProcess) -> None:
 async def test_clipped_speech_is_still_transcribed(
     server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
-    clip = by_name(english_clips, CLIP)
+    clip = clip_named(english_clips, CLIP)
     loud = (clip_audio(speech_dir, clip).astype(np.int32) * 8).clip(-32768, 32767)
     client = PodiumClient(server.url)
     try:
@@ -87,7 +84,7 @@ async def test_clipped_speech_is_still_transcribed(
 async def test_very_quiet_speech_invents_nothing(
     server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
-    clip = by_name(english_clips, CLIP)
+    clip = clip_named(english_clips, CLIP)
     quiet = (clip_audio(speech_dir, clip) * 0.01).astype(np.int16)  # about -45 dBFS peak
     client = PodiumClient(server.url)
     try:
@@ -104,7 +101,7 @@ async def test_very_quiet_speech_invents_nothing(
 async def test_other_rates_and_layouts_from_the_client(
     server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
-    clip = by_name(english_clips, CLIP)
+    clip = clip_named(english_clips, CLIP)
     audio = np.concatenate([clip_audio(speech_dir, clip), np.zeros(int(1.5 * RATE), np.int16)])
     formats = [(8_000, "mono"), (48_000, "stereo"), (44_100, "mono")]
     tracks = [FormatTrack(resample(audio, rate, layout), rate) for rate, layout in formats]
@@ -129,7 +126,7 @@ async def test_other_rates_and_layouts_from_the_client(
 async def test_a_track_that_stops_mid_sentence_gets_its_final(
     server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
-    clip = by_name(english_clips, LONG_CLIP)
+    clip = clip_named(english_clips, LONG_CLIP)
     audio = clip_audio(speech_dir, clip)
     client = PodiumClient(server.url)
     try:

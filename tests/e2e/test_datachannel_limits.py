@@ -15,6 +15,7 @@ from benchmarks.serverproc import ServerProcess
 from benchmarks.speech import Clip, word_error_rate
 from server.config import Settings
 from tests.e2e.conftest import clip_audio, stream_and_collect
+from tests.speech import clip_named
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +27,7 @@ DEFAULTS = Settings()
 async def test_bad_messages_and_a_flood_do_not_stop_the_transcript(
     server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
-    clip = next(c for c in english_clips if c.audio == CLIP)
+    clip = clip_named(english_clips, CLIP)
     client = PodiumClient(server.url)
     try:
         await client.connect()

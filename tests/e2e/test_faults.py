@@ -9,22 +9,19 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from benchmarks.client import PodiumClient
 from benchmarks.serverproc import ServerProcess, start_server
 from benchmarks.speech import Clip, word_error_rate
+from tests.e2e.clients import api_client, get_json, poll_until
 from tests.e2e.conftest import clip_audio
+from tests.speech import clip_named
 
 pytestmark = pytest.mark.e2e
 
 CLIP = "en_librispeech_quilter.wav"  # 6 s, one long sentence
 DEBUG = {"PODIUM_DEBUG_STATS": "true"}
-
-
-def by_name(clips: list[Clip], name: str) -> Clip:
-    return next(c for c in clips if c.audio == name)
 
 
 def assert_clean_exit(process: ServerProcess, code: int) -> None:
@@ -42,21 +39,22 @@ def debug_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPro
     assert_clean_exit(process, process.stop())
 
 
-async def stats_when_idle(url: str, *, timeout_s: float = 30) -> dict:
+async def stats_when_idle(url: str) -> dict:
     """The debug stats once every session has been closed (polled: closing is asynchronous)."""
-    async with httpx.AsyncClient(base_url=url) as http:
-        for _ in range(round(timeout_s / 0.2)):
-            stats = (await http.get("/api/debug/stats")).json()
-            if stats["active_sessions"] == stats["closing_sessions"] == 0:
-                return stats
-            await asyncio.sleep(0.2)
-    raise AssertionError(f"sessions still open: {stats}")
+    async with api_client(url) as http:
+        stats = await poll_until(lambda: get_json(http, "/api/debug/stats"), no_session_open)
+    assert no_session_open(stats), f"sessions still open: {stats}"
+    return stats
+
+
+def no_session_open(stats: dict) -> bool:
+    return stats["active_sessions"] == stats["closing_sessions"] == 0
 
 
 async def test_a_client_gone_mid_sentence_still_gets_that_sentence_finalised(
     debug_server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
-    audio = clip_audio(speech_dir, by_name(english_clips, CLIP))
+    audio = clip_audio(speech_dir, clip_named(english_clips, CLIP))
     client = PodiumClient(debug_server.url)
     try:
         await client.connect()
@@ -99,7 +97,7 @@ async def test_a_killed_client_frees_its_slot(debug_server: ServerProcess) -> No
         await process.wait()
     killed_at = time.monotonic()
     # ICE consent checks go unanswered; the server closes the session on its own (~15 s).
-    stats = await stats_when_idle(debug_server.url, timeout_s=120)
+    stats = await stats_when_idle(debug_server.url)
     print(f"killed client's session closed after {time.monotonic() - killed_at:.1f} s")
     assert stats["open_peer_connections"] == 0
 
@@ -107,7 +105,7 @@ async def test_a_killed_client_frees_its_slot(debug_server: ServerProcess) -> No
 async def test_sigterm_mid_answer_stores_the_answer_and_closes_every_peer(
     tmp_path: Path, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
-    clip = by_name(english_clips, CLIP)
+    clip = clip_named(english_clips, CLIP)
     profile = "sigterm"
     process = start_server(tmp_path, env=DEBUG)
     client = PodiumClient(process.url, profile_id=profile)
@@ -126,9 +124,7 @@ async def test_sigterm_mid_answer_stores_the_answer_and_closes_every_peer(
 
     restarted = start_server(tmp_path)
     try:
-        async with httpx.AsyncClient(
-            base_url=restarted.url, headers={"X-Podium-Profile": profile}
-        ) as http:
+        async with api_client(restarted.url, headers={"X-Podium-Profile": profile}) as http:
             answers = (await http.get("/api/answers")).json()
     finally:
         restarted.stop()

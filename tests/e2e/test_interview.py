@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 
@@ -16,8 +14,9 @@ from benchmarks.serverproc import ServerProcess
 from benchmarks.speech import Clip, word_error_rate
 from server.app import create_app
 from server.config import Settings
-from tests.e2e.clients import serve_in_process
+from tests.e2e.clients import api_client, get_json, poll_until, serve_in_process
 from tests.e2e.conftest import clip_audio, fast_reading
+from tests.speech import clip_named
 
 pytestmark = pytest.mark.e2e
 
@@ -28,10 +27,6 @@ FOLLOWUP_ANSWER = "en_librispeech_quilter.wav"
 SECOND_ANSWER = "en_librispeech_wizard.wav"
 SILENCE_END_MS = 1500
 DIMENSIONS = ("structure", "relevance", "specificity", "result", "delivery")
-
-
-def by_name(clips: list[Clip], name: str) -> Clip:
-    return next(c for c in clips if c.audio == name)
 
 
 async def speak(
@@ -78,7 +73,7 @@ async def test_a_whole_interview_with_a_followup_silence_and_a_stored_report(
         assert (first["number"], first["total"]) == (1, 2)
 
         ended, done = await speak(
-            client, clip_audio(speech_dir, by_name(english_clips, FIRST_ANSWER))
+            client, clip_audio(speech_dir, clip_named(english_clips, FIRST_ANSWER))
         )
         assert ended["reason"] == "silence"
         followup = (await next_question(client, after=len(client.events) - 1)).message
@@ -93,7 +88,7 @@ async def test_a_whole_interview_with_a_followup_silence_and_a_stored_report(
         after = len(client.events)
         ended, _ = await speak(
             client,
-            clip_audio(speech_dir, by_name(english_clips, FOLLOWUP_ANSWER)),
+            clip_audio(speech_dir, clip_named(english_clips, FOLLOWUP_ANSWER)),
             end_with_button=True,
         )
         assert ended["reason"] == "button"
@@ -102,10 +97,10 @@ async def test_a_whole_interview_with_a_followup_silence_and_a_stored_report(
         assert second["question_id"] != first["question_id"]
 
         after = len(client.events)
-        await speak(client, clip_audio(speech_dir, by_name(english_clips, SECOND_ANSWER)))
+        await speak(client, clip_audio(speech_dir, clip_named(english_clips, SECOND_ANSWER)))
         step = (await next_question(client, after)).message
         if step["type"] == "followup.asked":  # one follow-up per main question at most
-            await speak(client, clip_audio(speech_dir, by_name(english_clips, FOLLOWUP_ANSWER)))
+            await speak(client, clip_audio(speech_dir, clip_named(english_clips, FOLLOWUP_ANSWER)))
         report_event = (await client.wait_for("interview.report", timeout_s=60)).message
     finally:
         await client.close()
@@ -128,13 +123,13 @@ async def test_a_whole_interview_with_a_followup_silence_and_a_stored_report(
     assert rows[0]["question"] == first["text"] and not rows[0]["is_followup"]
     assert rows[1]["question"] == followup["text"] and rows[1]["is_followup"]
     assert rows[1]["parent_id"] == rows[0]["question_id"]
-    first_clip = by_name(english_clips, FIRST_ANSWER)
+    first_clip = clip_named(english_clips, FIRST_ANSWER)
     assert word_error_rate([first_clip.text], [rows[0]["transcript"]]) <= 0.2
     assert report["strongest"] in DIMENSIONS and report["weakest"] in DIMENSIONS
     assert report["trend"] == "first" and len(report["practice"]) == 3
 
     headers = {"X-Podium-Profile": profile}
-    async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
+    async with api_client(server.url, headers=headers) as http:
         listed = (await http.get("/api/interviews")).json()
         assert [i["id"] for i in listed] == [started["interview_id"]]
         assert listed[0]["status"] == "completed" and listed[0]["answered"] == len(rows)
@@ -175,7 +170,7 @@ async def test_a_fast_answer_gets_a_pace_nudge_while_it_is_spoken(
 async def test_speaking_again_during_the_countdown_keeps_the_answer_open(
     server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
-    first, second = (by_name(english_clips, n) for n in (FOLLOWUP_ANSWER, FIRST_ANSWER))
+    first, second = (clip_named(english_clips, n) for n in (FOLLOWUP_ANSWER, FIRST_ANSWER))
     # 1 s of quiet: the countdown starts (after the VAD's 450 ms) and speech comes back in time.
     audio = np.concatenate(
         [clip_audio(speech_dir, first), clip_audio(speech_dir, second, lead_s=1.0)]
@@ -207,7 +202,7 @@ async def test_leaving_mid_answer_keeps_the_answer_and_the_report(
     server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
     profile = "e2e-interview-leave"
-    clip = by_name(english_clips, SECOND_ANSWER)
+    clip = clip_named(english_clips, SECOND_ANSWER)
     client = PodiumClient(server.url, profile_id=profile)
     try:
         await client.connect()
@@ -219,12 +214,11 @@ async def test_leaving_mid_answer_keeps_the_answer_and_the_report(
         await client.close()  # mid-interview, the answer never ended
 
     headers = {"X-Podium-Profile": profile}
-    async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
-        for _ in range(100):
-            listed = (await http.get("/api/interviews")).json()
-            if listed and listed[0]["status"] != "in_progress":
-                break
-            await asyncio.sleep(0.2)
+    async with api_client(server.url, headers=headers) as http:
+        listed = await poll_until(
+            lambda: get_json(http, "/api/interviews"),
+            lambda found: found and found[0]["status"] != "in_progress",
+        )
         assert listed[0]["status"] == "ended_early"
         stored = (await http.get(f"/api/interviews/{listed[0]['id']}")).json()
     rows = stored["report"]["rows"]
@@ -313,26 +307,26 @@ async def test_gemini_writes_the_questions_and_follow_ups_and_failing_mid_way_lo
                 started = (await client.wait_for("interview.started")).message
                 first = (await client.wait_for("question.asked")).message
                 _, done = await speak(
-                    client, clip_audio(speech_dir, by_name(english_clips, FIRST_ANSWER))
+                    client, clip_audio(speech_dir, clip_named(english_clips, FIRST_ANSWER))
                 )
                 followup = (await client.wait_for("followup.asked")).message
 
                 # Gemini goes down in the middle of the interview.
                 gemini.behaviour = Behaviour(error_status=503)
                 after = len(client.events)
-                await speak(client, clip_audio(speech_dir, by_name(english_clips, FOLLOWUP_ANSWER)))
+                await speak(
+                    client, clip_audio(speech_dir, clip_named(english_clips, FOLLOWUP_ANSWER))
+                )
                 second = (await next_question(client, after)).message
                 after = len(client.events)
                 # A story with no result: it gets a follow-up, now an offline one.
-                await speak(client, clip_audio(speech_dir, by_name(english_clips, FIRST_ANSWER)))
+                await speak(client, clip_audio(speech_dir, clip_named(english_clips, FIRST_ANSWER)))
                 offline_followup = (await next_question(client, after)).message
                 client.send({"type": "interview.end"})
                 report = (await client.wait_for("interview.report", timeout_s=60)).message
             finally:
                 await client.close()
-            async with httpx.AsyncClient(
-                base_url=url, headers={"X-Podium-Profile": profile}
-            ) as http:
+            async with api_client(url, headers={"X-Podium-Profile": profile}) as http:
                 stored = (await http.get(f"/api/interviews/{started['interview_id']}")).json()
 
     assert started["question_source"] == "job_description"
@@ -386,7 +380,8 @@ async def test_a_database_failure_is_an_error_event_and_the_session_goes_on(
 async def test_the_session_answers_while_gemini_writes_the_questions_and_can_end_meanwhile(
     tmp_path: Path, transcriber
 ) -> None:
-    with FakeGemini(Behaviour(first_chunk_delay_s=2.0)) as gemini:
+    # Gemini answers only once the test releases it: the ping and the end cannot race it.
+    with FakeGemini(Behaviour(first_chunk_delay_s=3600.0)) as gemini:
         settings = Settings(
             data_dir=str(tmp_path),
             ice_host_addresses=["127.0.0.1"],
@@ -403,7 +398,10 @@ async def test_the_session_answers_while_gemini_writes_the_questions_and_can_end
                 client.send({"type": "ping", "t": "while-writing"})
                 await client.wait_for("pong")
                 client.send({"type": "interview.end"})
-                report = (await client.wait_for("interview.report", timeout_s=30)).message
+                client.send({"type": "ping", "t": "ended"})  # answered after the end was read
+                await client.wait_for(lambda e: e.message.get("t") == "ended")
+                gemini.release()
+                report = (await client.wait_for("interview.report")).message
             finally:
                 await client.close()
     kinds = [e.type for e in client.events]

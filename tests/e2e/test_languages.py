@@ -14,7 +14,9 @@ from benchmarks.client import PodiumClient
 from benchmarks.serverproc import ServerProcess, start_server
 from benchmarks.speech import Clip
 from tests.asr.scoring import error_rate
+from tests.e2e.clients import api_client
 from tests.e2e.conftest import clip_audio, stream_and_collect
+from tests.speech import needs_shared_set
 
 pytestmark = pytest.mark.e2e
 
@@ -51,6 +53,7 @@ def check_session(client: PodiumClient, asked: str, spoken: str, clips: list[Cli
 async def test_sessions_in_german_portuguese_and_auto(
     server: ServerProcess, speech_dir: Path, manifest: list[Clip]
 ) -> None:
+    needs_shared_set("German, Portuguese and French clips")
     # The default server: tiny.en for English, the multilingual model loaded for these.
     sessions = {"de": "de", "pt": "pt", "auto": "fr"}  # asked language -> language spoken
     clips = {
@@ -82,7 +85,7 @@ async def test_sessions_in_german_portuguese_and_auto(
 
     saved = clients["auto"].of_type("answer.saved")[0]
     assert saved["metrics"]["language"] == "fr"
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with api_client(server.url) as http:
         stored = (await http.get(f"/api/answers/{saved['answer_id']}")).json()
     assert stored["language"] == "fr"
 
@@ -90,6 +93,7 @@ async def test_sessions_in_german_portuguese_and_auto(
 async def test_italian_japanese_korean_and_chinese_sessions(
     server: ServerProcess, speech_dir: Path, manifest: list[Clip]
 ) -> None:
+    needs_shared_set("Italian, Japanese, Korean and Chinese clips")
     languages = ["it", "ja", "ko", "zh"]
     clips = {language: [c for c in manifest if c.language == language] for language in languages}
     clients = {language: PodiumClient(server.url, language=language) for language in languages}
@@ -137,5 +141,5 @@ async def test_english_only_server_refuses_other_languages_before_a_session(
     error = response.json()["error"]
     assert error["code"] == "unsupported_language"
     assert "podium[multilingual]" in error["message"]
-    async with httpx.AsyncClient(base_url=english_only_server.url) as http:
+    async with api_client(english_only_server.url) as http:
         assert (await http.get("/api/health")).json()["active_sessions"] == 0

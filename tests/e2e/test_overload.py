@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import pytest
 
@@ -23,8 +22,9 @@ from server.app import create_app
 from server.asr.types import Transcriber, Transcript
 from server.config import Settings
 from server.interview.types import FeedbackChunk, FeedbackRequest, FeedbackResult
-from tests.e2e.clients import serve_in_process
+from tests.e2e.clients import SERVER_WAIT_S, api_client, get_json, poll_until, serve_in_process
 from tests.e2e.conftest import clip_audio
+from tests.speech import clip_named
 
 pytestmark = pytest.mark.e2e
 
@@ -35,6 +35,7 @@ SHORT_CLIPS = [
     "en_sphinx_goforward.wav",
 ]
 RATE = 16_000
+SPEECH_REPEATS = 10  # about a minute of speech
 
 
 class SlowTranscriber:
@@ -76,7 +77,7 @@ def utterances(speech_dir: Path, clips: list[Clip], gap_s: float) -> np.ndarray:
     gap = np.zeros(int(gap_s * RATE), np.int16)
     parts = []
     for name in SHORT_CLIPS:
-        clip = next(c for c in clips if c.audio == name)
+        clip = clip_named(clips, name)
         parts += [clip_audio(speech_dir, clip, lead_s=0), gap]
     return np.concatenate([np.zeros(RATE, np.int16), *parts])
 
@@ -100,7 +101,7 @@ async def test_a_model_that_falls_behind_is_reported_and_loses_no_final(
             await client.wait_for_finals(timeout_s=60)
         finally:
             await client.close()
-        async with httpx.AsyncClient(base_url=url) as http:
+        async with api_client(url) as http:
             stats = (await http.get("/api/debug/stats")).json()
     assert behind.message["retryable"] is True
     started = [m["utterance_id"] for m in client.of_type("speech.started")]
@@ -113,27 +114,27 @@ async def test_idle_sessions_are_closed_and_speech_keeps_one_open(
     tmp_path: Path, transcriber, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
     app = create_app(settings_for(tmp_path, idle_timeout_s=1.5), transcriber=transcriber)
-    clip = next(c for c in english_clips if c.audio == "en_librispeech_quilter.wav")
+    clip = clip_named(english_clips, "en_librispeech_quilter.wav")
+    # The talking client speaks until the test ends (the clip again and again): however slowly
+    # the checks below run on a busy machine, it never falls quiet for the idle timeout.
+    speech = np.tile(clip_audio(speech_dir, clip, lead_s=0.2), SPEECH_REPEATS)
     async with serve_in_process(app) as url:
         idle, talking = PodiumClient(url), PodiumClient(url)
         try:
             await asyncio.gather(idle.connect(), talking.connect())
-            speaking = talking.track.play(clip_audio(speech_dir, clip, lead_s=0.2))
+            talking.track.play(speech)
             for beat in range(20):  # silence and pings only: pings do not count as activity
                 if idle.of_type("error"):
                     break
                 idle.send({"type": "ping", "t": beat})
                 await asyncio.sleep(0.25)
-            closed = await idle.wait_for("error", timeout_s=10)
-            await speaking
+            closed = await idle.wait_for("error", timeout_s=SERVER_WAIT_S)
             talking.send({"type": "ping", "t": "still here"})
-            await talking.wait_for(lambda e: e.message.get("t") == "still here", timeout_s=10)
-            async with httpx.AsyncClient(base_url=url) as http:
-                for _ in range(50):
-                    health = (await http.get("/api/health")).json()
-                    if health["active_sessions"] == 1:
-                        break
-                    await asyncio.sleep(0.1)
+            await talking.wait_for(lambda e: e.message.get("t") == "still here")
+            async with api_client(url) as http:
+                health = await poll_until(
+                    lambda: get_json(http, "/api/health"), lambda h: h["active_sessions"] == 1
+                )
         finally:
             await asyncio.gather(idle.close(), talking.close())
     assert (closed.message["code"], closed.message["retryable"]) == ("idle_timeout", True)
@@ -144,7 +145,7 @@ async def test_idle_sessions_are_closed_and_speech_keeps_one_open(
 async def test_a_hanging_feedback_provider_does_not_hold_a_closed_session(
     tmp_path: Path, transcriber, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
-    clip = next(c for c in english_clips if c.audio == "en_arctic_slt_a0009.wav")
+    clip = clip_named(english_clips, "en_arctic_slt_a0009.wav")
     settings = settings_for(tmp_path, close_grace_s=1.0, gemini_timeout_s=300.0)
     app = create_app(settings, transcriber=transcriber, feedback=HangingFeedback())
     async with serve_in_process(app) as url:
@@ -157,13 +158,12 @@ async def test_a_hanging_feedback_provider_does_not_hold_a_closed_session(
             await client.wait_for("answer.saved", timeout_s=30)
         finally:
             await client.close()  # while the feedback hangs
-        async with httpx.AsyncClient(base_url=url, headers={"X-Podium-Profile": "patient"}) as http:
-            for _ in range(100):
-                stats = (await http.get("/api/debug/stats")).json()
-                if stats["active_sessions"] == stats["closing_sessions"] == 0:
-                    break
-                await asyncio.sleep(0.1)
-            answers = (await http.get("/api/answers")).json()
+        async with api_client(url, headers={"X-Podium-Profile": "patient"}) as http:
+            stats = await poll_until(
+                lambda: get_json(http, "/api/debug/stats"),
+                lambda s: s["active_sessions"] == s["closing_sessions"] == 0,
+            )
+            answers = await get_json(http, "/api/answers")
     assert stats["active_sessions"] == stats["closing_sessions"] == 0, stats
     assert stats["open_peer_connections"] == 0
     assert len(answers) == 1 and answers[0]["transcript"]

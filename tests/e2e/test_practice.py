@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-import httpx
 import pytest
 
 from benchmarks.client import PodiumClient
@@ -13,8 +11,9 @@ from benchmarks.serverproc import ServerProcess
 from benchmarks.speech import Clip, word_error_rate
 from server.app import create_app
 from server.config import Settings
-from tests.e2e.clients import serve_in_process
+from tests.e2e.clients import api_client, get_json, poll_until, serve_in_process
 from tests.e2e.conftest import answer_aloud, clip_audio
+from tests.speech import clip_named
 from tests.store.databases import writes_refused
 
 pytestmark = pytest.mark.e2e
@@ -23,17 +22,13 @@ ANSWER_CLIP = "en_ls1988_24833_0001.wav"
 DIMENSIONS = {"structure", "relevance", "specificity", "result", "delivery"}
 
 
-def by_name(clips: list[Clip], name: str) -> Clip:
-    return next(c for c in clips if c.audio == name)
-
-
 async def test_spoken_answer_is_stored_with_metrics_and_streamed_feedback(
     server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
     profile = {"X-Podium-Profile": "e2e-practice"}
-    async with httpx.AsyncClient(base_url=server.url, headers=profile) as http:
+    async with api_client(server.url, headers=profile) as http:
         question = (await http.get("/api/questions/random?role=software-engineer")).json()
-    clip = by_name(english_clips, ANSWER_CLIP)
+    clip = clip_named(english_clips, ANSWER_CLIP)
     client = PodiumClient(server.url, profile_id="e2e-practice")
     try:
         await client.connect()
@@ -58,7 +53,7 @@ async def test_spoken_answer_is_stored_with_metrics_and_streamed_feedback(
     assert 0 <= done.message["overall"] <= 100
     assert done.message["provider"] == "offline"
 
-    async with httpx.AsyncClient(base_url=server.url, headers=profile) as http:
+    async with api_client(server.url, headers=profile) as http:
         listed = (await http.get(f"/api/answers?question_id={question['id']}")).json()
         assert [a["id"] for a in listed] == [saved["answer_id"]]
         assert listed[0]["transcript"] == saved["transcript"]
@@ -74,7 +69,7 @@ async def test_spoken_answer_is_stored_with_metrics_and_streamed_feedback(
 async def test_disconnect_mid_answer_keeps_the_answer(
     server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
-    clip = by_name(english_clips, "en_librispeech_wizard.wav")
+    clip = clip_named(english_clips, "en_librispeech_wizard.wav")
     client = PodiumClient(server.url, profile_id="e2e-disconnect")
     try:
         await client.connect()
@@ -85,12 +80,10 @@ async def test_disconnect_mid_answer_keeps_the_answer(
         await client.close()  # no answer.end: the connection just goes away
 
     headers = {"X-Podium-Profile": "e2e-disconnect"}
-    async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
-        for _ in range(100):
-            answers = (await http.get("/api/answers")).json()
-            if answers and answers[0]["feedback"]:
-                break
-            await asyncio.sleep(0.2)
+    async with api_client(server.url, headers=headers) as http:
+        answers = await poll_until(
+            lambda: get_json(http, "/api/answers"), lambda a: a and a[0]["feedback"]
+        )
     assert len(answers) == 1
     assert answers[0]["question_text"] == "Tell me about a time you were surprised."
     assert word_error_rate([clip.text], [answers[0]["transcript"]]) <= 0.25
@@ -100,7 +93,7 @@ async def test_the_next_question_set_right_after_answer_end_does_not_take_over_t
     server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
     profile = "e2e-next-question"
-    clip = by_name(english_clips, "en_librispeech_quilter.wav")
+    clip = clip_named(english_clips, "en_librispeech_quilter.wav")
     client = PodiumClient(server.url, profile_id=profile)
     try:
         await client.connect()
@@ -113,9 +106,7 @@ async def test_the_next_question_set_right_after_answer_end_does_not_take_over_t
         saved = (await client.wait_for("answer.saved", timeout_s=60)).message
     finally:
         await client.close()
-    async with httpx.AsyncClient(
-        base_url=server.url, headers={"X-Podium-Profile": profile}
-    ) as http:
+    async with api_client(server.url, headers={"X-Podium-Profile": profile}) as http:
         stored = (await http.get(f"/api/answers/{saved['answer_id']}")).json()
     assert stored["question_text"] == "First question?"
     assert word_error_rate([clip.text], [stored["transcript"]]) <= 0.25
@@ -128,7 +119,7 @@ async def test_an_answer_the_database_refuses_is_kept_and_stored_when_it_is_back
     person once got nothing at all — no answer.saved, no error, no feedback."""
     settings = Settings(data_dir=str(tmp_path), ice_host_addresses=["127.0.0.1"])
     profile = "e2e-database-outage"
-    audio = clip_audio(speech_dir, by_name(english_clips, ANSWER_CLIP))
+    audio = clip_audio(speech_dir, clip_named(english_clips, ANSWER_CLIP))
     async with serve_in_process(create_app(settings, transcriber=transcriber)) as url:
         client = PodiumClient(url, profile_id=profile)
         try:
@@ -141,7 +132,7 @@ async def test_an_answer_the_database_refuses_is_kept_and_stored_when_it_is_back
             )
         finally:
             await client.close()
-        async with httpx.AsyncClient(base_url=url, headers={"X-Podium-Profile": profile}) as http:
+        async with api_client(url, headers={"X-Podium-Profile": profile}) as http:
             answers = (await http.get("/api/answers")).json()
 
     codes = [e["code"] for e in client.of_type("error")]

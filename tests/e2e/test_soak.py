@@ -14,7 +14,9 @@ import pytest
 from benchmarks.client import PodiumClient
 from benchmarks.serverproc import ServerProcess, start_server
 from benchmarks.speech import Clip
+from tests.e2e.clients import HTTP_TIMEOUT_S, SERVER_WAIT_S, api_client, get_json, poll_until
 from tests.e2e.conftest import clip_audio
+from tests.speech import clip_named
 
 pytestmark = pytest.mark.e2e
 
@@ -40,39 +42,38 @@ def soak_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
 async def one_session(url: str, speech, index: int) -> None:
     client = PodiumClient(url, profile_id=f"soak-{index % 3}")
     try:
-        await client.connect()
+        await client.connect(timeout_s=HTTP_TIMEOUT_S)
         await client.track.play(speech)
         client.send({"type": "ping", "t": index})
-        await client.wait_for("pong", timeout_s=20)
+        await client.wait_for("pong", timeout_s=SERVER_WAIT_S)
         if index % 2:  # half hang up politely, half just go away
-            async with httpx.AsyncClient(base_url=url) as http:
+            async with api_client(url) as http:
                 assert (await http.delete(f"/api/sessions/{client.session_id}")).status_code == 204
     finally:
         await client.close()
 
 
 async def stats(http: httpx.AsyncClient) -> dict:
-    return (await http.get("/api/debug/stats")).json()
+    return await get_json(http, "/api/debug/stats")
 
 
 async def settled(http: httpx.AsyncClient, baseline: dict | None) -> dict:
     """Stats once no session is open or closing, and (given a baseline) tasks are back to it."""
-    for _ in range(100):
-        now = await stats(http)
-        idle = now["active_sessions"] == now["closing_sessions"] == 0
-        if idle and (baseline is None or now["asyncio_tasks"] <= baseline["asyncio_tasks"]):
-            return now
-        await asyncio.sleep(0.2)
-    return now
+
+    def idle(now: dict) -> bool:
+        quiet = now["active_sessions"] == now["closing_sessions"] == 0
+        return quiet and (baseline is None or now["asyncio_tasks"] <= baseline["asyncio_tasks"])
+
+    return await poll_until(lambda: stats(http), idle)
 
 
 async def test_many_short_sessions_leave_nothing_behind(
     soak_server: ServerProcess, speech_dir: Path, english_clips: list[Clip]
 ) -> None:
-    clip = next(c for c in english_clips if c.audio == "en_librispeech_quilter.wav")
+    clip = clip_named(english_clips, "en_librispeech_quilter.wav")
     speech = clip_audio(speech_dir, clip, lead_s=0.3)[: int(SPEECH_S * 16_000)]
     url = soak_server.url
-    async with httpx.AsyncClient(base_url=url) as http:
+    async with api_client(url) as http:
         await asyncio.gather(*(one_session(url, speech, i) for i in range(WARM_UP)))
         baseline = await settled(http, None)
         peak_rss = baseline["rss_bytes"]

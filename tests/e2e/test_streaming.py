@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import httpx
 import pytest
 
 from benchmarks.client import PodiumClient
 from benchmarks.serverproc import ServerProcess
 from benchmarks.speech import Clip, word_error_rate
+from tests.e2e.clients import api_client
 from tests.e2e.conftest import clip_audio, stream_and_collect
 
 pytestmark = pytest.mark.e2e
@@ -81,12 +81,12 @@ async def test_ping_gets_pong_and_bad_messages_get_errors(server: ServerProcess)
     try:
         await client.connect()
         client.send({"type": "ping", "t": 12345})
-        pong = await client.wait_for("pong", timeout_s=10)
+        pong = await client.wait_for("pong")
         assert pong.message["t"] == 12345
         client.channel.send("not json")
         client.send({"type": "no.such.message"})
         client.send({"type": "ping", "t": "after errors"})
-        await client.wait_for(lambda e: e.message.get("t") == "after errors", timeout_s=10)
+        await client.wait_for(lambda e: e.message.get("t") == "after errors")
         errors = client.of_type("error")
         assert len(errors) == 2 and all(e["code"] == "bad_message" for e in errors)
     finally:
@@ -101,7 +101,7 @@ async def test_silence_gives_no_utterance(server: ServerProcess) -> None:
         await client.connect()
         await client.track.play(np.zeros(3 * 16_000, np.int16))
         client.send({"type": "ping", "t": 1})
-        await client.wait_for("pong", timeout_s=10)
+        await client.wait_for("pong")
     finally:
         await client.close()
     assert not client.of_type("speech.started")
@@ -122,7 +122,7 @@ async def test_silence_gives_no_utterance(server: ServerProcess) -> None:
 async def test_malformed_offer_is_a_400_and_server_stays_healthy(
     server: ServerProcess, body: bytes, content_type: str, code: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with api_client(server.url) as http:
         response = await http.post(
             "/api/sessions", content=body, headers={"content-type": content_type}
         )
@@ -138,7 +138,7 @@ async def test_delete_session(server: ServerProcess) -> None:
     client = PodiumClient(server.url)
     try:
         await client.connect()
-        async with httpx.AsyncClient(base_url=server.url) as http:
+        async with api_client(server.url) as http:
             assert (await http.get("/api/health")).json()["active_sessions"] == 1
             assert (await http.delete(f"/api/sessions/{client.session_id}")).status_code == 204
             assert (await http.delete(f"/api/sessions/{client.session_id}")).status_code == 404

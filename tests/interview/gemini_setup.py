@@ -28,12 +28,28 @@ HTTP_FAILURES: dict[str, tuple[Behaviour, str, bool, int | None]] = {
     "500": (Behaviour(error_status=500), "gemini_unavailable", True, 2),
 }
 
+# Gemini's whole-call limit in these tests: generous where the fake answers (on a busy machine a
+# reply must not turn into a timeout), short only where it never answers, so nothing races it.
+ANSWERED_TIMEOUT_S = 60.0
+UNANSWERED_TIMEOUT_S = 0.4
+NEVER_S = 3600.0  # a delay the fake never gets to the end of (it is woken when it closes)
+
 Client = TypeVar("Client", GeminiFeedback, GeminiInterviewer)
+
+
+def timeout_for(behaviour: Behaviour) -> float:
+    """The call limit for a test of `behaviour`: short only if the fake will never answer."""
+    never = behaviour.hang or behaviour.first_chunk_delay_s >= NEVER_S
+    return UNANSWERED_TIMEOUT_S if never else ANSWERED_TIMEOUT_S
 
 
 def settings_for(fake: FakeGemini, **overrides: object) -> Settings:
     """Settings that point at `fake` with the test key; `overrides` win over the defaults."""
-    values = {"gemini_api_key": KEY, "gemini_base_url": fake.base_url, "gemini_timeout_s": 5.0}
+    values = {
+        "gemini_api_key": KEY,
+        "gemini_base_url": fake.base_url,
+        "gemini_timeout_s": ANSWERED_TIMEOUT_S,
+    }
     return load_settings(environ={}, overrides={**values, **overrides})
 
 

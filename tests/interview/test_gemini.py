@@ -29,12 +29,14 @@ from server.session.practice import PracticeService
 from server.store import Store
 from server.store.backlog import StoreBacklog
 from tests.interview.gemini_setup import (
+    ANSWERED_TIMEOUT_S,
     FAST_RETRY,
     HTTP_FAILURES,
     KEY,
     assert_clean_failure,
     opened,
     settings_for,
+    timeout_for,
 )
 from tests.records import new_answer
 from tests.store.databases import sqlite_url
@@ -183,7 +185,7 @@ async def test_failures_raise_feedback_error(fake: FakeGemini, kind: str) -> Non
     behaviour, code, retryable, stream_requests = FAILURES[kind]
     fake.behaviour = behaviour
     chunks: list[str] = []
-    async with opened(GeminiFeedback, fake, gemini_timeout_s=0.4) as gemini:
+    async with opened(GeminiFeedback, fake, gemini_timeout_s=timeout_for(behaviour)) as gemini:
         with pytest.raises(FeedbackError) as caught:
             async for item in gemini.stream(REQUEST):
                 assert isinstance(item, FeedbackChunk)
@@ -294,7 +296,7 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 
 
 async def run_practice(
-    fake: FakeGemini, store: Store, tmp_path: Path, *, timeout_s: float = 5.0
+    fake: FakeGemini, store: Store, tmp_path: Path, *, timeout_s: float = ANSWERED_TIMEOUT_S
 ) -> tuple[str, list[ServerMessage]]:
     settings = settings_for(fake, gemini_timeout_s=timeout_s, data_dir=str(tmp_path))
     gemini = GeminiFeedback(settings, retry=FAST_RETRY)
@@ -347,7 +349,7 @@ async def test_practice_falls_back_to_the_offline_coach(
     behaviour, retryable = PRACTICE_FAILURES[kind]
     fake.behaviour = behaviour
 
-    answer_id, events = await run_practice(fake, store, tmp_path, timeout_s=0.5)
+    answer_id, events = await run_practice(fake, store, tmp_path, timeout_s=timeout_for(behaviour))
 
     saved, done = events[0], events[-1]
     assert isinstance(saved, AnswerSaved) and saved.answer_id == answer_id

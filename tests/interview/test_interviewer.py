@@ -33,9 +33,11 @@ from server.llm.prompts import (
 from tests.interview.gemini_setup import (
     HTTP_FAILURES,
     KEY,
+    NEVER_S,
     assert_clean_failure,
     opened,
     settings_for,
+    timeout_for,
 )
 
 TRANSCRIPT = (
@@ -279,7 +281,7 @@ FAILURES = {
     **HTTP_FAILURES,
     "400": (Behaviour(error_status=400), "gemini_rejected", False, 1),
     "hang": (Behaviour(hang=True), "gemini_timeout", True, 1),
-    "slow": (Behaviour(first_chunk_delay_s=2.0), "gemini_timeout", True, 1),
+    "slow": (Behaviour(first_chunk_delay_s=NEVER_S), "gemini_timeout", True, 1),
     "blocked": (Behaviour(blocked=True), "gemini_blocked", False, 1),
 }
 
@@ -289,7 +291,7 @@ FAILURES = {
 async def test_failures_raise_feedback_error(fake: FakeGemini, kind: str, call: str) -> None:
     behaviour, code, retryable, requests = FAILURES[kind]
     fake.behaviour = behaviour
-    async with opened(GeminiInterviewer, fake, gemini_timeout_s=0.4) as gemini:
+    async with opened(GeminiInterviewer, fake, gemini_timeout_s=timeout_for(behaviour)) as gemini:
         with pytest.raises(FeedbackError) as caught:
             if call == "followup":
                 await gemini.followup(FOLLOWUP)
@@ -301,12 +303,13 @@ async def test_failures_raise_feedback_error(fake: FakeGemini, kind: str, call: 
 
 
 async def test_the_deadline_covers_the_retries(fake: FakeGemini) -> None:
-    # Each 503 comes back at once, but the waits between attempts outlast the whole-call limit.
+    # The 503 comes back within the whole-call limit (2 s: generous for a reply on loopback),
+    # but the wait before the next attempt outlasts it by far.
     fake.behaviour = Behaviour(error_status=503)
     slow_retry = types.HttpRetryOptions(
-        attempts=5, initial_delay=1.0, max_delay=1.0, jitter=0.0, http_status_codes=[503]
+        attempts=5, initial_delay=NEVER_S, max_delay=NEVER_S, jitter=0.0, http_status_codes=[503]
     )
-    async with opened(GeminiInterviewer, fake, retry=slow_retry, gemini_timeout_s=0.3) as gemini:
+    async with opened(GeminiInterviewer, fake, retry=slow_retry, gemini_timeout_s=2.0) as gemini:
         with pytest.raises(FeedbackError) as caught:
             await gemini.followup(FOLLOWUP)
 
@@ -356,7 +359,7 @@ async def test_logs_above_debug_hold_no_key_transcript_or_job(
     fake: FakeGemini, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    async with opened(GeminiInterviewer, fake, gemini_timeout_s=0.4) as gemini:
+    async with opened(GeminiInterviewer, fake) as gemini:
         for behaviour in (
             Behaviour(error_status=500),
             Behaviour(followup_json="{}", questions_json="{}"),

@@ -19,6 +19,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from benchmarks.speech import Clip
 from tests.e2e.conftest import clip_audio, server  # noqa: F401 - `server`: one real server per module
+from tests.speech import clip_named  # noqa: F401 - the web tests import it from here
 
 CHROMIUM = Path("/usr/bin/chromium")
 CONNECT_TIMEOUT_MS = 20_000
@@ -120,10 +121,6 @@ async def browser_page(
             assert not errors, f"uncaught errors on the page: {errors}"
         finally:
             await context.close()
-
-
-def clip_named(clips: list[Clip], name: str) -> Clip:
-    return next(clip for clip in clips if clip.audio == name)
 
 
 async def wait_state(page: Page, state: str, timeout_ms: int = CONNECT_TIMEOUT_MS) -> None:

@@ -9,13 +9,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import Page
 
 from benchmarks.client import PodiumClient
 from benchmarks.serverproc import ServerProcess
 from benchmarks.speech import Clip, read_wav_int16
+from tests.e2e.clients import api_client
 from tests.web.conftest import browser_page, clip_named, needs_chromium
 from tests.web.layout import PHONE, assert_fits
 
@@ -76,7 +76,7 @@ async def test_history_reads_one_way_and_keeps_practice_and_interviews_apart(
 ) -> None:
     samples, _ = read_wav_int16(speech_dir / clip_named(english_clips, CLIP).audio)
     headers = {"X-Podium-Profile": PROFILE}
-    async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
+    async with api_client(server.url, headers=headers) as http:
         question = (await http.get("/api/questions/random", params={"role": "general"})).json()
     client = PodiumClient(server.url, profile_id=PROFILE)
     try:
