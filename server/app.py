@@ -19,8 +19,9 @@ from server import __version__
 from server.api import answers, debug, health, interviews, questions, sessions
 from server.api.deps import provide_profile_id
 from server.api.errors import EXCEPTION_HANDLERS
+from server.asr.engine import DecodeEngine
+from server.asr.local_engine import engine_for
 from server.asr.pool import TranscriberPool, multilingual_loader
-from server.asr.scheduler import DecodeScheduler
 from server.asr.types import Transcriber
 from server.auth import access_guard
 from server.config import Settings
@@ -62,6 +63,7 @@ class _Resources:
 
     transcriber: Transcriber
     transcribers: TranscriberPool
+    engine: DecodeEngine
     store: Store
     registry: SessionRegistry
     question_bank: QuestionBank
@@ -99,7 +101,7 @@ def create_app(
         )
         opened.store = store or await Store.open(settings.resolved_database_url)
         opened.question_bank = QuestionBank.load()
-        scheduler = DecodeScheduler(settings.decode_workers)
+        engine = opened.engine = engine_for(settings, opened.transcriber.device)
         provider = feedback or default_feedback(settings)
         practice = PracticeService(
             store=opened.store,
@@ -113,7 +115,7 @@ def create_app(
             SessionServices(
                 settings=settings,
                 transcribers=opened.transcribers,
-                scheduler=scheduler,
+                engine=engine,
                 practice=practice,
                 question_bank=opened.question_bank,
                 store=opened.store,
@@ -134,7 +136,7 @@ def create_app(
             yield
         finally:
             await opened.registry.close_all()
-            scheduler.shutdown()
+            await engine.aclose()
             if feedback is None and isinstance(provider, GeminiFeedback):
                 await provider.aclose()
             if interviewer is not None:
@@ -162,6 +164,7 @@ def create_app(
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "transcriber": provide("transcriber"),
             "transcribers": provide("transcribers"),
+            "engine": provide("engine"),
             "store": provide("store"),
             "registry": provide("registry"),
             "question_bank": provide("question_bank"),

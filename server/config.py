@@ -13,6 +13,7 @@ from server.errors import ConfigError
 from server.protocol import MAX_SILENCE_END_MS
 
 ENV_PREFIX = "PODIUM_"
+MAX_BATCH_SIZE = 256
 
 Device = Literal["auto", "cpu", "cuda"]
 
@@ -32,6 +33,12 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     compute_type: str = "auto"
     cpu_threads: int = 0
     decode_workers: int = 1
+    # Decodes run together as one batch on the model (0: per device, see `server.asr.engine`).
+    batch_size: int = 0
+    # How long an idle engine waits after a request for others to join its batch.
+    batch_wait_ms: float = 10.0
+    # Under load, the share of decode time partials may take (the rest is for finals).
+    partial_share: float = 0.5
     beam_size: int = 5
     partial_interval_ms: int = 400
     no_speech_threshold: float = 0.6
@@ -94,6 +101,12 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
             raise ConfigError(f"port must be between 1 and 65535, not {self.port}")
         if self.decode_workers < 1:
             raise ConfigError("decode_workers must be at least 1")
+        if not 0 <= self.batch_size <= MAX_BATCH_SIZE:
+            raise ConfigError(f"batch_size must be between 0 (per device) and {MAX_BATCH_SIZE}")
+        if self.batch_wait_ms < 0:
+            raise ConfigError("batch_wait_ms must be 0 or more")
+        if not 0 < self.partial_share <= 1:
+            raise ConfigError("partial_share must be greater than 0 and at most 1")
         for name in _POSITIVE_FIELDS:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be greater than 0")

@@ -22,8 +22,8 @@ from numpy.typing import NDArray
 
 from server import protocol
 from server.answer_flow import AnswerFlow
+from server.asr.engine import DecodeEngine
 from server.asr.pool import TranscriberPool
-from server.asr.scheduler import DecodeScheduler
 from server.asr.types import SAMPLE_RATE_HZ, Transcriber
 from server.audio.vad import VadConfig
 from server.config import Settings
@@ -75,7 +75,7 @@ class SessionServices:
 
     settings: Settings
     transcribers: TranscriberPool
-    scheduler: DecodeScheduler
+    engine: DecodeEngine
     practice: PracticeService
     question_bank: QuestionBank
     store: Store
@@ -107,7 +107,7 @@ class Session:
         settings = services.settings
         self.live = LiveTranscription(
             transcriber=transcriber,
-            scheduler=services.scheduler,
+            engine=services.engine,
             vad_config=VadConfig.from_settings(settings),
             language=None if language == "auto" else language,
             partial_interval_ms=settings.partial_interval_ms,

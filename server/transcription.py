@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from server import protocol
 from server.asr.agreement import LocalAgreement, overlap_length
-from server.asr.scheduler import DecodeScheduler, Priority
+from server.asr.engine import DecodeEngine, DecodeRequest, Priority
 from server.asr.types import SAMPLE_RATE_HZ, Transcriber, Transcript
 from server.audio.vad import Segmenter, SpeechEnd, SpeechStart, VadConfig
 
@@ -59,10 +59,6 @@ class TranscriptionStats:
     errors: int = 0
 
 
-def _to_float32(samples: NDArray[np.int16]) -> NDArray[np.float32]:
-    return (samples.astype(np.float32) / 32768.0).astype(np.float32)
-
-
 def _ms(samples: int) -> int:
     return samples * 1000 // SAMPLE_RATE_HZ
 
@@ -74,7 +70,7 @@ class LiveTranscription:
         self,
         *,
         transcriber: Transcriber,
-        scheduler: DecodeScheduler,
+        engine: DecodeEngine,
         vad_config: VadConfig,
         language: str | None,
         partial_interval_ms: int,
@@ -82,7 +78,7 @@ class LiveTranscription:
         on_final: Callable[[FinalUtterance], None] | None = None,
     ) -> None:
         self._transcriber = transcriber
-        self._scheduler = scheduler
+        self._engine = engine
         self._vad_config = vad_config
         self._segmenter = Segmenter(vad_config)
         self._language = language
@@ -188,11 +184,8 @@ class LiveTranscription:
     ) -> Transcript:
         # No prompt of earlier text: measured on tiny.en, a prompt made finals end in invented
         # phrases ("Thank you.", loops) on the silence after speech; without it they were clean.
-        transcript = await self._scheduler.run(
-            lambda: self._transcriber.transcribe(
-                _to_float32(audio), language=self._language, final=final
-            ),
-            priority,
+        transcript = await self._engine.decode(
+            DecodeRequest(audio, self._transcriber, self._language, final, priority, id(self))
         )
         self.stats.decode_s += transcript.decode_s
         self.stats.decoded_audio_s += transcript.audio_s
@@ -229,7 +222,8 @@ class LiveTranscription:
     async def _partial(self, utterance_id: int) -> bool:
         start_ms = self._segmenter.utterance_start_ms
         end_ms = self._segmenter.received_ms
-        if end_ms - max(self._partial_end_ms, start_ms) < self._partial_interval_ms:
+        spacing_ms = self._engine.partial_spacing_ms(self._partial_interval_ms)
+        if end_ms - max(self._partial_end_ms, start_ms) < spacing_ms:
             return False
         audio = self._segmenter.utterance_audio()
         self._partial_end_ms = end_ms
