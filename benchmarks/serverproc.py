@@ -50,9 +50,16 @@ class ServerProcess:
 
 
 def start_server(
-    data_dir: Path, env: Mapping[str, str] | None = None, *, timeout_s: float = 90.0
+    data_dir: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    timeout_s: float = 90.0,
+    source: Path | None = None,
 ) -> ServerProcess:
-    """Start `podium serve` on 127.0.0.1 with its data in `data_dir`; wait until it is healthy."""
+    """Start `podium serve` on 127.0.0.1 with its data in `data_dir`; wait until it is healthy.
+
+    `source`: run the `server` package of that source tree instead of this one's.
+    """
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / "server.log"
@@ -69,6 +76,7 @@ def start_server(
             env=full_env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
+            cwd=source,  # `python -m` imports from the working folder first
         )
     server = ServerProcess(f"http://127.0.0.1:{port}", process, log_path)
     token = full_env.get("PODIUM_ACCESS_TOKEN")
