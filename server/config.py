@@ -31,8 +31,10 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     multilingual_model: str = "base"
     device: Device = "auto"
     compute_type: str = "auto"
+    # Decodes at once across all sessions, and CTranslate2 threads per decode (0: per device,
+    # see `server.asr.model.resolve_decode_threads`).
+    decode_workers: int = 0
     cpu_threads: int = 0
-    decode_workers: int = 1
     # Decodes run together as one batch on the model (0: per device, see `server.asr.engine`).
     batch_size: int = 0
     # How long an idle engine waits after a request for others to join its batch.
@@ -99,8 +101,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
             raise ConfigError("vad_frame_ms must be 10, 20 or 30")
         if not 1 <= self.port <= 65535:
             raise ConfigError(f"port must be between 1 and 65535, not {self.port}")
-        if self.decode_workers < 1:
-            raise ConfigError("decode_workers must be at least 1")
+        if self.decode_workers < 0 or self.cpu_threads < 0:
+            raise ConfigError("decode_workers and cpu_threads must be 0 (per device) or more")
         if not 0 <= self.batch_size <= MAX_BATCH_SIZE:
             raise ConfigError(f"batch_size must be between 0 (per device) and {MAX_BATCH_SIZE}")
         if self.batch_wait_ms < 0:

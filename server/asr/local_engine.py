@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from server.asr.engine import DecodeRequest, EngineStats, Priority
+from server.asr.model import resolve_decode_threads
 from server.asr.pacing import PartialPacer
 from server.asr.types import BatchTranscriber, Transcript
 from server.config import Settings
@@ -200,8 +201,9 @@ DEVICE_BATCH_SIZES = {"cuda": 32, "cpu": 1}
 
 def engine_for(settings: Settings, device: str) -> LocalDecodeEngine:
     """The engine the settings ask for, on a model loaded on `device` ("cpu" or "cuda")."""
+    workers, _ = resolve_decode_threads(settings.decode_workers, settings.cpu_threads, device)
     return LocalDecodeEngine(
-        workers=settings.decode_workers,
+        workers=workers,
         batch_size=settings.batch_size or DEVICE_BATCH_SIZES.get(device, 1),
         batch_wait_ms=settings.batch_wait_ms,
         partial_share=settings.partial_share,

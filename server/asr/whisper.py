@@ -22,7 +22,13 @@ from faster_whisper.transcribe import Segment
 from numpy.typing import NDArray
 
 from server.asr.lockstep import run_in_lockstep
-from server.asr.model import ModelSpec, WindowedWhisperModel, load_model, resolve_model
+from server.asr.model import (
+    ModelSpec,
+    WindowedWhisperModel,
+    load_model,
+    resolve_decode_threads,
+    resolve_model,
+)
 from server.asr.types import SAMPLE_RATE_HZ, DecodeInput, Transcript, Word
 from server.config import Settings
 from server.errors import TranscriberError
@@ -308,5 +314,8 @@ def _transcript(
 def load_transcriber(settings: Settings) -> WhisperTranscriber:
     """Resolve and load the configured model (blocking: seconds). Raises `ModelLoadError`."""
     spec = resolve_model(settings)
-    model = load_model(spec, cpu_threads=settings.cpu_threads, workers=settings.decode_workers)
+    workers, cpu_threads = resolve_decode_threads(
+        settings.decode_workers, settings.cpu_threads, spec.device
+    )
+    model = load_model(spec, cpu_threads=cpu_threads, workers=workers)
     return WhisperTranscriber(model, spec, DecodeConfig.from_settings(settings))
