@@ -123,6 +123,10 @@ def analyze_session(
                 final_wall=None if final is None else final.wall,
                 caption_delay_s=caption_delay(onset_wall, end_wall, covered),
                 partial_lags_s=lags,
+                partial_gaps_s=[
+                    later.wall - earlier.wall
+                    for earlier, later in zip(own_partials, own_partials[1:], strict=False)
+                ],
                 partial_texts=[str(e.message["text"]) for e in own_partials],
                 partial_stables=[str(e.message.get("stable", "")) for e in own_partials],
                 final_text="" if final is None else str(final.message["text"]),
@@ -167,6 +171,7 @@ def latency_report(clips: Sequence[ClipRecord]) -> LatencyReport:
         stability=stability(
             [(u.partial_texts, u.partial_stables, u.final_text) for u in utterances]
         ),
+        partial_gap_s=summarize([gap for u in utterances for gap in u.partial_gaps_s]),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import math
 import signal
 import tempfile
@@ -13,11 +14,19 @@ from typing import NamedTuple
 
 import msgspec
 
+from benchmarks.analysis import capacity
 from benchmarks.baselines import PreparedClip, naive_baseline, offline_baseline, plain_model
+from benchmarks.compare import ServerConfig
 from benchmarks.fake_gemini import Behaviour, FakeGemini
 from benchmarks.feedback_flow import measure_feedback
 from benchmarks.progress import Progress
-from benchmarks.records import FeedbackResult, LevelResult, NaiveBaseline, OfflineBaseline
+from benchmarks.records import (
+    ConfigResult,
+    FeedbackResult,
+    LevelResult,
+    NaiveBaseline,
+    OfflineBaseline,
+)
 from benchmarks.resources import ResourceMonitor
 from benchmarks.serverproc import ServerProcess, start_server
 from benchmarks.streaming import describe_error, fetch_health
@@ -41,6 +50,7 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
     gemini: bool
     gemini_delay_ms: float
     gemini_chunk_delay_ms: float
+    configs: list[ServerConfig] = msgspec.field(default_factory=lambda: [ServerConfig("main")])
 
     def session_s(self, prepared: PreparedClip) -> float:
         pad_s = self.stream.lead_ms / 1000
@@ -61,13 +71,13 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
         return streams * math.ceil(self.stream.level_s / mean_s)
 
     def total_s(self, clips: Sequence[PreparedClip], answers: Sequence[PreparedClip]) -> float:
-        total = SERVER_START_S * (2 if self.gemini else 1)
+        total = SERVER_START_S * (len(self.configs) + (1 if self.gemini else 0))
         if self.baselines:
             total += sum(OFFLINE_CLIP_S + self.naive_s(p) for p in clips)
         mean_s = sum(self.session_s(p) for p in clips) / len(clips)
         for count in self.streams:
             level_s = sum(self.session_s(p) for p in clips) if count == 1 else self.stream.level_s
-            total += level_s + (0 if count == 1 else mean_s)
+            total += (level_s + (0 if count == 1 else mean_s)) * len(self.configs)
         total += sum(self.answer_s(p, gemini=False) for p in answers)
         if self.gemini:
             total += sum(self.answer_s(p, gemini=True) for p in answers)
@@ -75,7 +85,7 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
 
     def total_clips(self, clips: Sequence[PreparedClip], answers: Sequence[PreparedClip]) -> int:
         count = 2 * len(clips) if self.baselines else 0
-        count += sum(self.level_clips(clips, n) for n in self.streams)
+        count += sum(self.level_clips(clips, n) for n in self.streams) * len(self.configs)
         return count + len(answers) * (2 if self.gemini else 1)
 
 
@@ -117,7 +127,9 @@ class RunLog(NamedTuple):
 
 
 @contextlib.contextmanager
-def local_server(env: dict[str, str], run_log: RunLog, label: str) -> Iterator[ServerProcess]:
+def local_server(
+    env: dict[str, str], run_log: RunLog, label: str, source: str | None = None
+) -> Iterator[ServerProcess]:
     """A server subprocess with its data in a temporary folder.
 
     Its exit is checked; a log with a traceback (or a bad exit) is kept in the output folder.
@@ -125,7 +137,7 @@ def local_server(env: dict[str, str], run_log: RunLog, label: str) -> Iterator[S
     # The sweep opens sessions faster than the per-client limit meant for the public allows.
     env = {"PODIUM_SESSION_RATE_PER_MIN": "100000", "PODIUM_SESSION_BURST": "1000", **env}
     with tempfile.TemporaryDirectory(prefix="podium-bench-") as data_dir:
-        server = start_server(Path(data_dir), env)
+        server = start_server(Path(data_dir), env, source=None if source is None else Path(source))
         try:
             yield server
         finally:
@@ -144,31 +156,47 @@ def local_server(env: dict[str, str], run_log: RunLog, label: str) -> Iterator[S
                 run_log.notes.append(f"{label} server {' and '.join(problems)}: see {kept.name}")
 
 
+def _announce(progress: Progress, label: str, _streams: int) -> None:
+    progress.phase(label)
+
+
+class MeasuredServer(NamedTuple):
+    """A server the sweep runs against: its configuration's name, URL and resource monitor."""
+
+    name: str
+    url: str
+    monitor: ResourceMonitor | None
+
+
 async def server_phase(
-    url: str,
+    servers: Sequence[MeasuredServer],
     clips: Sequence[PreparedClip],
     answers: Sequence[PreparedClip],
     plan: Plan,
-    monitor: ResourceMonitor | None,
     progress: Progress,
     feedback_label: str,
-) -> tuple[dict[str, object], list[LevelResult], FeedbackResult | None]:
-    """The sweep, then the interview flow with the server's own feedback provider."""
-    health = await fetch_health(url)
-    levels = await run_sweep(
-        url,
-        clips,
-        plan.streams,
-        plan.stream,
-        monitor=monitor,
-        on_level=lambda n: progress.phase(f"{n} stream(s)"),
-        on_clip=lambda p, n: progress.advance(plan.session_s(p) / n),
-    )
+) -> tuple[dict[str, object], dict[str, list[LevelResult]], FeedbackResult | None]:
+    """The sweep on every server, each stream count on all of them before the next count; then
+    the interview flow on the first with the server's own feedback provider."""
+    health = await fetch_health(servers[0].url)
+    levels: dict[str, list[LevelResult]] = {server.name: [] for server in servers}
+    for count in plan.streams:
+        for server in servers:
+            label = f"{count} stream(s)" + (f", {server.name}" if len(servers) > 1 else "")
+            levels[server.name] += await run_sweep(
+                server.url,
+                clips,
+                [count],
+                plan.stream,
+                monitor=server.monitor,
+                on_level=functools.partial(_announce, progress, label),
+                on_clip=lambda p, n: progress.advance(plan.session_s(p) / n),
+            )
     feedback = None
     if answers:
         progress.phase(f"feedback, {feedback_label}")
         feedback = await measure_feedback(
-            url,
+            servers[0].url,
             answers,
             label=feedback_label,
             lead_ms=plan.stream.lead_ms,
@@ -224,6 +252,7 @@ class ServerMeasurements(NamedTuple):
     levels: list[LevelResult]
     feedback: list[FeedbackResult]
     peak_rss_mb: float | None
+    compared: list[ConfigResult]
 
 
 def measure_servers(
@@ -243,9 +272,14 @@ def measure_servers(
             ResourceMonitor(server_pid) if server_pid else contextlib.nullcontext()
         )
         with monitor_context as monitor:
-            health, levels, coach = asyncio.run(
+            health, by_name, coach = asyncio.run(
                 server_phase(
-                    url, clips, answers, plan, monitor, progress, "the server's own provider"
+                    [MeasuredServer("main", url, monitor)],
+                    clips,
+                    answers,
+                    plan,
+                    progress,
+                    "the server's own provider",
                 )
             )
             peak_rss_mb = monitor.overall_peak_rss_mb() if monitor else None
@@ -253,18 +287,34 @@ def measure_servers(
             run_log.notes.append(
                 "server CPU and memory not measured: pass --server-pid with --server"
             )
-        return ServerMeasurements(url, health, levels, [coach] if coach else [], peak_rss_mb)
-    progress.phase("starting the server")
-    # An empty key keeps the main server on the offline coach even where GEMINI_API_KEY is set.
-    with (
-        local_server({"PODIUM_GEMINI_API_KEY": ""}, run_log, "main") as server,
-        ResourceMonitor(server.process.pid) as monitor,
-    ):
-        progress.advance(SERVER_START_S, clips=0)
-        health, levels, coach = asyncio.run(
-            server_phase(server.url, clips, answers, plan, monitor, progress, "offline coach")
+        feedback = [coach] if coach else []
+        return ServerMeasurements(url, health, by_name["main"], feedback, peak_rss_mb, [])
+    progress.phase("starting the server" + ("s" if len(plan.configs) > 1 else ""))
+    with contextlib.ExitStack() as stack:
+        servers = []
+        for config in plan.configs:
+            # An empty key keeps these servers on the offline coach where GEMINI_API_KEY is set.
+            env = {"PODIUM_GEMINI_API_KEY": "", **config.env}
+            server = stack.enter_context(local_server(env, run_log, config.name, config.source))
+            monitor = stack.enter_context(ResourceMonitor(server.process.pid))
+            servers.append(MeasuredServer(config.name, server.url, monitor))
+            progress.advance(SERVER_START_S, clips=0)
+        health, by_name, coach = asyncio.run(
+            server_phase(servers, clips, answers, plan, progress, "offline coach")
         )
-        peak_rss_mb = monitor.overall_peak_rss_mb()
+        peaks = [s.monitor.overall_peak_rss_mb() if s.monitor else None for s in servers]
+        others = [
+            ConfigResult(
+                name=config.name,
+                env=config.env,
+                source=config.source,
+                levels=by_name[config.name],
+                capacity_streams=capacity(by_name[config.name]) if plan.stream.realtime else None,
+                peak_rss_mb=peak,
+            )
+            for config, peak in zip(plan.configs[1:], peaks[1:], strict=True)
+        ]
+    levels, peak_rss_mb = by_name[plan.configs[0].name], peaks[0]
     if coach is not None:
         feedback.append(coach)
     if plan.gemini and answers:
@@ -273,4 +323,4 @@ def measure_servers(
         except RuntimeError as exc:  # its server did not start: keep everything else
             run_log.notes.append(f"Gemini feedback not measured: {describe_error(exc)}")
     label = "local subprocess (python -m server serve)"
-    return ServerMeasurements(label, health, levels, feedback, peak_rss_mb)
+    return ServerMeasurements(label, health, levels, feedback, peak_rss_mb, others)

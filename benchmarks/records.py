@@ -38,6 +38,7 @@ class UtteranceRecord(msgspec.Struct, kw_only=True):
     partial_stables: list[str]
     final_text: str
     caption_delay_s: float | None = None  # time-averaged while speaking
+    partial_gaps_s: list[float] = msgspec.field(default_factory=list)  # between partials
 
 
 class ClipRecord(msgspec.Struct, kw_only=True):
@@ -71,6 +72,7 @@ class LatencyReport(msgspec.Struct, kw_only=True):
     clips_failed: int
     wer: float | None
     stability: Stability
+    partial_gap_s: Summary = Summary(count=0)  # time between an utterance's partials
 
 
 class Usage(msgspec.Struct, kw_only=True):
@@ -190,6 +192,18 @@ class Meta(msgspec.Struct, kw_only=True):
     duration_s: float = 0.0
 
 
+class ConfigResult(msgspec.Struct, kw_only=True):
+    """The sweep on a server configured otherwise, run side by side with the main one."""
+
+    name: str
+    env: dict[str, str]  # the server's environment beyond the benchmark's own
+    source: str | None = None  # the source tree its server ran from, if not this one
+    levels: list[LevelResult]
+    capacity_streams: int | None
+    peak_rss_mb: float | None = None
+    health: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
 class BenchResult(msgspec.Struct, kw_only=True):
     meta: Meta
     offline: OfflineBaseline | None
@@ -200,3 +214,8 @@ class BenchResult(msgspec.Struct, kw_only=True):
     feedback: list[FeedbackResult]
     targets: list[TargetCheck]
     notes: list[str]
+    # With `--config`: the main configuration's name, and the others measured side by side.
+    config_name: str = ""
+    config_env: dict[str, str] = msgspec.field(default_factory=dict)
+    config_source: str | None = None
+    compared: list[ConfigResult] = msgspec.field(default_factory=list)

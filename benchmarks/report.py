@@ -8,6 +8,7 @@ from pathlib import Path
 import msgspec
 
 from benchmarks.analysis import CAPACITY_FINAL_P95_S, CAPACITY_MAX_GROWTH_S
+from benchmarks.compare import side_by_side_section
 from benchmarks.records import BenchResult, LatencyReport, LevelResult
 from benchmarks.stats import Summary
 
@@ -324,6 +325,7 @@ def summary_markdown(result: BenchResult) -> str:
     lines += _accuracy_section(one, result)
     lines += _cost_section(one, result, result.server_peak_rss_mb)
     lines += _capacity_section(result)
+    lines += side_by_side_section(result)
     lines += _feedback_section(result)
     lines += ["## Definitions", "", DEFINITIONS]
     if result.notes:

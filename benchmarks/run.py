@@ -24,6 +24,7 @@ import msgspec
 
 from benchmarks.analysis import capacity
 from benchmarks.baselines import PreparedClip
+from benchmarks.compare import ServerConfig, check_configs, parse_config
 from benchmarks.feedback_flow import answer_clips
 from benchmarks.phases import (
     Plan,
@@ -126,6 +127,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=100.0,
         help="fake Gemini: delay between chunks (default 100)",
     )
+    parser.add_argument(
+        "--config",
+        dest="configs",
+        action="append",
+        type=parse_config,
+        default=[],
+        metavar="NAME:VAR=VALUE,...",
+        help="measure server configurations side by side, each on its own local server with "
+        "these environment variables (repeat it; the first is the main one)",
+    )
     parser.add_argument("--no-baselines", action="store_true", help="skip offline and naive")
     parser.add_argument("--no-feedback", action="store_true", help="skip the interview flow")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -193,8 +204,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         streams = [1] if args.quick else parse_streams(args.streams)
+        configs: list[ServerConfig] = check_configs(args.configs)
     except argparse.ArgumentTypeError as exc:
         parser.error(str(exc))
+    if args.server and len(configs) > 1:
+        parser.error("--config compares local servers: it does not go with --server")
     started_at = datetime.now(UTC)
     started = time.perf_counter()
     load_start = list(os.getloadavg())
@@ -226,6 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         gemini=not (args.no_feedback or args.quick or args.server),
         gemini_delay_ms=args.gemini_delay_ms,
         gemini_chunk_delay_ms=args.gemini_chunk_delay_ms,
+        configs=configs,
     )
     answers = answer_clips(clips, plan.feedback_answers)
     out_dir = args.out or RESULTS_DIR / (
@@ -252,7 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         except RuntimeError as exc:  # the local server did not start
             notes.append(f"server not measured: {describe_error(exc)}")
-            measured = ServerMeasurements(args.server or "local subprocess", {}, [], [], None)
+            label = args.server or "local subprocess"
+            measured = ServerMeasurements(label, {}, [], [], None, [])
     if args.quick:
         notes.append("quick run: a smoke test of the benchmark, too few clips for real figures")
     if not plan.stream.realtime:
@@ -293,6 +309,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             measured.levels, offline, naive, capacity_streams, realtime=plan.stream.realtime
         ),
         notes=notes,
+        config_name=configs[0].name if args.configs else "",
+        config_env=configs[0].env,
+        config_source=configs[0].source,
+        compared=measured.compared,
     )
     paths = write_results(result, out_dir)
     for target in result.targets:

@@ -55,10 +55,14 @@ def start_server(
     *,
     timeout_s: float = 90.0,
     port: int | None = None,
+    source: Path | None = None,
 ) -> ServerProcess:
     """Start `podium serve` on 127.0.0.1 with its data in `data_dir` (on `port`, else a free
     one: a server restarted on its old port looks to its clients like the same server back);
-    wait until it is healthy."""
+    wait until it is healthy.
+
+    `source`: run the `server` package of that source tree instead of this one's.
+    """
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / "server.log"
@@ -75,6 +79,7 @@ def start_server(
             env=full_env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
+            cwd=source,  # `python -m` imports from the working folder first
         )
     server = ServerProcess(f"http://127.0.0.1:{port}", process, log_path)
     token = full_env.get("PODIUM_ACCESS_TOKEN")

@@ -20,8 +20,9 @@ from server.api import answers, debug, health, interviews, questions, sessions
 from server.api.auth import access_guard
 from server.api.deps import provide_profile_id
 from server.api.errors import exception_handlers
+from server.asr.engine import DecodeEngine
+from server.asr.local_engine import engine_for
 from server.asr.pool import TranscriberPool, multilingual_loader
-from server.asr.scheduler import DecodeScheduler
 from server.asr.types import Transcriber
 from server.config import Settings
 from server.interview.coach import OfflineCoach
@@ -63,6 +64,7 @@ class _Resources:
 
     transcriber: Transcriber
     transcribers: TranscriberPool
+    engine: DecodeEngine
     store: Store
     backlog: StoreBacklog
     registry: SessionRegistry
@@ -104,7 +106,7 @@ def create_app(
         # Writes the database refused (an outage) are retried in the background until it is back.
         retrying = asyncio.create_task(opened.backlog.run(), name="store-backlog")
         opened.question_bank = QuestionBank.load()
-        scheduler = DecodeScheduler(settings.decode_workers)
+        engine = opened.engine = engine_for(settings, opened.transcriber.device)
         provider = feedback or default_feedback(settings)
         practice = PracticeService(
             store=opened.store,
@@ -119,7 +121,7 @@ def create_app(
             SessionServices(
                 settings=settings,
                 transcribers=opened.transcribers,
-                scheduler=scheduler,
+                engine=engine,
                 practice=practice,
                 question_bank=opened.question_bank,
                 store=opened.store,
@@ -143,7 +145,7 @@ def create_app(
             retrying.cancel()
             await asyncio.gather(retrying, return_exceptions=True)
             await opened.backlog.close()
-            scheduler.shutdown()
+            await engine.aclose()
             if feedback is None and isinstance(provider, GeminiFeedback):
                 await provider.aclose()
             if interviewer is not None:
@@ -171,6 +173,7 @@ def create_app(
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "transcriber": provide("transcriber"),
             "transcribers": provide("transcribers"),
+            "engine": provide("engine"),
             "store": provide("store"),
             "backlog": provide("backlog"),
             "registry": provide("registry"),

@@ -14,6 +14,7 @@ from server.errors import ConfigError
 from server.interview.live import MAX_SILENCE_END_MS
 
 ENV_PREFIX = "PODIUM_"
+MAX_BATCH_SIZE = 256
 
 Device = Literal["auto", "cpu", "cuda"]
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
@@ -34,8 +35,16 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     multilingual_model: str = "base"
     device: Device = "auto"
     compute_type: str = "auto"
+    # Decodes at once across all sessions, and CTranslate2 threads per decode (0: per device,
+    # see `server.asr.model.resolve_decode_threads`).
+    decode_workers: int = 0
     cpu_threads: int = 0
-    decode_workers: int = 1
+    # Decodes run together as one batch on the model (0: per device, see `server.asr.engine`).
+    batch_size: int = 0
+    # How long an idle engine waits after a request for others to join its batch.
+    batch_wait_ms: float = 10.0
+    # Under load, the share of decode time partials may take (the rest is for finals).
+    partial_share: float = 0.5
     beam_size: int = 5
     partial_interval_ms: int = 400
     no_speech_threshold: float = 0.6
@@ -100,8 +109,21 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
             )
         if self.log_level.lower() not in LOG_LEVELS:
             raise ConfigError(f"{setting_name('log_level')} must be one of {', '.join(LOG_LEVELS)}")
-        if self.decode_workers < 1:
-            raise ConfigError(f"{setting_name('decode_workers')} must be at least 1")
+        if self.decode_workers < 0 or self.cpu_threads < 0:
+            raise ConfigError(
+                f"{setting_name('decode_workers')} and {setting_name('cpu_threads')} must be 0 "
+                "(per device) or more"
+            )
+        if not 0 <= self.batch_size <= MAX_BATCH_SIZE:
+            raise ConfigError(
+                f"{setting_name('batch_size')} must be between 0 (per device) and {MAX_BATCH_SIZE}"
+            )
+        if self.batch_wait_ms < 0:
+            raise ConfigError(f"{setting_name('batch_wait_ms')} must be 0 or more")
+        if not 0 < self.partial_share <= 1:
+            raise ConfigError(
+                f"{setting_name('partial_share')} must be greater than 0 and at most 1"
+            )
         for name in _POSITIVE_FIELDS:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{setting_name(name)} must be greater than 0")

@@ -9,6 +9,7 @@ from litestar import get
 from litestar.di import NamedDependency
 
 from server import protocol
+from server.asr.engine import DecodeEngine
 from server.asr.pool import TranscriberPool
 from server.asr.types import Transcriber
 from server.config import Settings
@@ -28,6 +29,12 @@ class Health(msgspec.Struct):
     pending_finals: int = 0
     decode_s: float = 0.0
     decoded_audio_s: float = 0.0
+    # The decode engine: model runs so far, the decodes they held, and their mean.
+    batches: int = 0
+    batched_decodes: int = 0
+    mean_batch_size: float = 0.0
+    decode_queue: int = 0  # decodes waiting for a worker now
+    partial_spacing_ms: int = 0  # new audio a stream gathers before its next partial now
     speech: dict[str, Any] = msgspec.field(default_factory=dict)
     # Answers (or feedback) the database refused, held in memory and retried.
     unstored_answers: int = 0
@@ -41,10 +48,12 @@ async def health(
     transcribers: NamedDependency[TranscriberPool],
     registry: NamedDependency[SessionRegistry],
     backlog: NamedDependency[StoreBacklog],
+    engine: NamedDependency[DecodeEngine],
     settings: NamedDependency[Settings],
 ) -> Health:
     sessions = registry.sessions
     totals = registry.totals()
+    decoding = engine.stats()
     return Health(
         status="ok",
         model=transcriber.model_name,
@@ -56,6 +65,11 @@ async def health(
         pending_finals=sum(s.stream.pending_finals for s in sessions),
         decode_s=round(totals.decode_s, 3),
         decoded_audio_s=round(totals.decoded_audio_s, 3),
+        batches=decoding.batches,
+        batched_decodes=decoding.batched_decodes,
+        mean_batch_size=round(decoding.mean_batch_size, 2),
+        decode_queue=decoding.queued,
+        partial_spacing_ms=engine.partial_spacing_ms(settings.partial_interval_ms),
         speech=transcribers.describe(),
         unstored_answers=len(backlog),
         gemini_configured=bool(settings.gemini_api_key),

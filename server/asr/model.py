@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import numpy as np
 from faster_whisper import WhisperModel
 from faster_whisper.utils import available_models, download_model
 from numpy.typing import NDArray
+from threadpoolctl import threadpool_limits
 
+from server.asr.lockstep import GatedWhisper, HostEncoding, LockstepGate
 from server.asr.multilingual import MULTILINGUAL_MODEL, assemble_base_model
 from server.config import Settings
 from server.errors import ModelLoadError
@@ -21,6 +24,7 @@ log = logging.getLogger(__name__)
 
 EMBEDDED_MODEL = "tiny.en"
 _REQUIRED_FILES = ("model.bin", "config.json")
+MAX_AUTO_WORKERS = 4
 
 
 class ModelSpec(msgspec.Struct, frozen=True):
@@ -39,20 +43,38 @@ class WindowedWhisperModel(WhisperModel):
     not change that), so 1 s of speech costs as much as 30 s. CTranslate2's encoder accepts a
     shorter input; `window_frames` set for the calling thread trims the padding away. It is
     per thread because several decode workers share one model.
+
+    A thread given a `LockstepGate` (`set_gate`) makes its CTranslate2 calls through the gate,
+    batched with the other threads of that gate (`server.asr.lockstep`).
     """
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self._window = threading.local()
+        self._thread = threading.local()
+        loaded: ctranslate2.models.Whisper = getattr(self, "model")  # noqa: B009 - set by super()
+        self.model = GatedWhisper(loaded, self._thread)
 
     def set_window_frames(self, frames: int | None) -> None:
         """Encode at most `frames` mel frames (even, <= 3000) in this thread; None for 30 s."""
-        self._window.frames = frames
+        self._thread.frames = frames
 
-    def encode(self, features: NDArray[np.float32]) -> ctranslate2.StorageView:
-        frames: int | None = getattr(self._window, "frames", None)
+    def new_gate(self, parties: int) -> LockstepGate:
+        """A gate for a batch of `parties` decodes on this model."""
+        sot_token = self.hf_tokenizer.token_to_id("<|startoftranscript|>")
+        return LockstepGate(self.model.raw, parties, sot_token=sot_token)
+
+    def set_gate(self, gate: LockstepGate | None) -> None:
+        """Batch this thread's model calls at `gate` (None: run them alone)."""
+        self._thread.gate = gate
+
+    def encode(self, features: NDArray[np.float32]) -> ctranslate2.StorageView | HostEncoding:
+        frames: int | None = getattr(self._thread, "frames", None)
         if frames is not None and frames < features.shape[-1]:
             features = np.ascontiguousarray(features[..., :frames])
+        gate: LockstepGate | None = getattr(self._thread, "gate", None)
+        if gate is not None:
+            batch = features if features.ndim == 3 else features[np.newaxis]
+            return gate.encode(batch)
         return super().encode(features)
 
 
@@ -61,6 +83,22 @@ def resolve_device(device: str) -> str:
     if device != "auto":
         return device
     return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+
+
+def resolve_decode_threads(workers: int, cpu_threads: int, device: str) -> tuple[int, int]:
+    """Decode workers and CTranslate2 threads per decode; 0 means per device.
+
+    On the CPU, one worker per core (at most `MAX_AUTO_WORKERS`) with the cores shared among
+    them: on 2 cores, 2 workers of 1 thread held final latency p95 under 1 s at 8 streams where
+    1 worker of 4 threads (CTranslate2's default) passed 1.5 s at 6 (`benchmarks/results/`).
+    On CUDA, one worker: batches, not threads, share the GPU.
+    """
+    cores = os.cpu_count() or 1
+    if workers == 0:
+        workers = 1 if device == "cuda" else min(cores, MAX_AUTO_WORKERS)
+    if cpu_threads == 0 and device != "cuda":
+        cpu_threads = max(1, cores // workers)
+    return workers, cpu_threads
 
 
 def resolve_compute_type(compute_type: str, device: str) -> str:
@@ -98,6 +136,9 @@ def load_model(spec: ModelSpec, *, cpu_threads: int, workers: int) -> WindowedWh
     """Load the resolved model; `workers` decodes can then run at once from several threads."""
     # faster-whisper logs every decode at info level: several lines a second while streaming.
     logging.getLogger("faster_whisper").setLevel(logging.WARNING)
+    # The mel spectrogram's small matrix product ran on every core's OpenBLAS thread, whose
+    # busy-waiting took about 60% more CPU per decode on 2 cores than one thread (same time).
+    threadpool_limits(1, user_api="blas")
     try:
         return WindowedWhisperModel(
             spec.location,

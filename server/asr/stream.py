@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from server.asr.agreement import LocalAgreement, overlap_length
+from server.asr.engine import DecodeEngine, DecodeRequest, Priority
 from server.asr.events import (
     DecodeFailed,
     FinalTranscript,
@@ -32,7 +33,6 @@ from server.asr.events import (
     TimedWord,
     TranscriptEvent,
 )
-from server.asr.scheduler import DecodeScheduler, Priority
 from server.asr.types import SAMPLE_RATE_HZ, Transcriber, Transcript
 from server.asr.words import join_words, split_words
 from server.audio.vad import Segmenter, SpeechEnd, SpeechStart, VadConfig
@@ -56,10 +56,6 @@ class TranscriptionStats:
     errors: int = 0
 
 
-def _to_float32(samples: NDArray[np.int16]) -> NDArray[np.float32]:
-    return (samples.astype(np.float32) / 32768.0).astype(np.float32)
-
-
 def _ms(samples: int) -> int:
     return samples * 1000 // SAMPLE_RATE_HZ
 
@@ -75,13 +71,13 @@ class TranscriptStream:
         self,
         *,
         transcriber: Transcriber,
-        scheduler: DecodeScheduler,
+        engine: DecodeEngine,
         vad_config: VadConfig,
         language: str | None,
         partial_interval_ms: int,
     ) -> None:
         self._transcriber = transcriber
-        self._scheduler = scheduler
+        self._engine = engine
         self._vad_config = vad_config
         self._segmenter = Segmenter(vad_config)
         self._language = language  # None: detect it on the first utterance with words
@@ -224,11 +220,8 @@ class TranscriptStream:
     ) -> Transcript:
         # No prompt of earlier text: measured on tiny.en, a prompt made finals end in invented
         # phrases ("Thank you.", loops) on the silence after speech; without it they were clean.
-        transcript = await self._scheduler.run(
-            lambda: self._transcriber.transcribe(
-                _to_float32(audio), language=self._language, final=final
-            ),
-            priority,
+        transcript = await self._engine.decode(
+            DecodeRequest(audio, self._transcriber, self._language, final, priority, id(self))
         )
         self.stats.decode_s += transcript.decode_s
         self.stats.decoded_audio_s += transcript.audio_s
@@ -265,7 +258,8 @@ class TranscriptStream:
     async def _partial(self, utterance_id: int) -> bool:
         start_ms = self._segmenter.utterance_start_ms
         end_ms = self._segmenter.received_ms
-        if end_ms - max(self._partial_end_ms, start_ms) < self._partial_interval_ms:
+        spacing_ms = self._engine.partial_spacing_ms(self._partial_interval_ms)
+        if end_ms - max(self._partial_end_ms, start_ms) < spacing_ms:
             return False
         audio = self._segmenter.utterance_audio()
         self._partial_end_ms = end_ms

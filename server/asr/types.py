@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from typing import NamedTuple, Protocol, runtime_checkable
 
 import msgspec
 import numpy as np
@@ -32,6 +34,15 @@ class Transcript(msgspec.Struct, frozen=True):
     avg_logprob: float = 0.0
 
 
+class DecodeInput(NamedTuple):
+    """One decode of a batch: the arguments of `Transcriber.transcribe`."""
+
+    audio: NDArray[np.float32]
+    language: str | None
+    final: bool
+    prompt: str | None = None
+
+
 @runtime_checkable
 class Transcriber(Protocol):
     """Blocking speech-to-text; callers run `transcribe` in a worker thread, never on the loop."""
@@ -56,5 +67,20 @@ class Transcriber(Protocol):
         `final=True` for the best text with word timings. `prefix` forces the text to start with
         already-committed words; `prompt` carries earlier committed text as context. Returns an
         empty transcript (text "") for silence or noise.
+        """
+        ...
+
+
+@runtime_checkable
+class BatchTranscriber(Transcriber, Protocol):
+    """A transcriber that can run several decodes as one batch on its model."""
+
+    def transcribe_batch(
+        self, inputs: Sequence[DecodeInput], executor: Executor
+    ) -> list[Transcript | Exception]:
+        """Decode every input, each exactly as `transcribe` would, sharing model calls.
+
+        Blocking; uses `len(inputs) - 1` threads of `executor` besides the calling one. A
+        failed decode is returned as its exception, in its input's place.
         """
         ...

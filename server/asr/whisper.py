@@ -13,14 +13,23 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Sequence
+from concurrent.futures import Executor
 
 import msgspec
 import numpy as np
 from faster_whisper.transcribe import Segment
 from numpy.typing import NDArray
 
-from server.asr.model import ModelSpec, WindowedWhisperModel, load_model, resolve_model
-from server.asr.types import SAMPLE_RATE_HZ, Transcript, Word
+from server.asr.lockstep import run_in_lockstep
+from server.asr.model import (
+    ModelSpec,
+    WindowedWhisperModel,
+    load_model,
+    resolve_decode_threads,
+    resolve_model,
+)
+from server.asr.types import SAMPLE_RATE_HZ, DecodeInput, Transcript, Word
 from server.config import Settings
 from server.errors import TranscriberError
 
@@ -158,6 +167,21 @@ class WhisperTranscriber:
         elapsed_s = time.perf_counter() - started
         return _transcript(decoded, audio_s, elapsed_s, prefix)
 
+    def transcribe_batch(
+        self, inputs: Sequence[DecodeInput], executor: Executor
+    ) -> list[Transcript | Exception]:
+        """Decode every input as `transcribe` would, sharing the model's calls among them
+        (`server.asr.lockstep`); uses `len(inputs) - 1` threads of `executor`."""
+        jobs = [
+            lambda job=job: self.transcribe(
+                job.audio, language=job.language, final=job.final, prompt=job.prompt
+            )
+            for job in inputs
+        ]
+        return run_in_lockstep(
+            jobs, self._model.new_gate(len(jobs)), self._model.set_gate, executor
+        )
+
     def _decode(
         self, audio: NDArray[np.float32], mode: DecodeMode, frames: int | None, request: _Request
     ) -> _Decoded:
@@ -290,5 +314,8 @@ def _transcript(
 def load_transcriber(settings: Settings) -> WhisperTranscriber:
     """Resolve and load the configured model (blocking: seconds). Raises `ModelLoadError`."""
     spec = resolve_model(settings)
-    model = load_model(spec, cpu_threads=settings.cpu_threads, workers=settings.decode_workers)
+    workers, cpu_threads = resolve_decode_threads(
+        settings.decode_workers, settings.cpu_threads, spec.device
+    )
+    model = load_model(spec, cpu_threads=cpu_threads, workers=workers)
     return WhisperTranscriber(model, spec, DecodeConfig.from_settings(settings))

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from server import protocol
+from server.asr.engine import DecodeEngine
 from server.asr.pool import TranscriberPool
-from server.asr.scheduler import DecodeScheduler
 from server.config import Settings
 from server.interview.questions import QuestionBank
 from server.session.practice import PracticeService
@@ -26,7 +26,7 @@ class SessionServices:
 
     settings: Settings
     transcribers: TranscriberPool
-    scheduler: DecodeScheduler
+    engine: DecodeEngine
     practice: PracticeService
     question_bank: QuestionBank
     store: Store

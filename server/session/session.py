@@ -87,7 +87,7 @@ class Session:
         )
         self.stream = TranscriptStream(
             transcriber=transcriber,
-            scheduler=services.scheduler,
+            engine=services.engine,
             vad_config=VadConfig.from_settings(settings),
             language=self.context.language.for_decoding,
             partial_interval_ms=settings.partial_interval_ms,

@@ -13,6 +13,7 @@ import pytest
 from server.asr.model import (
     load_model,
     resolve_compute_type,
+    resolve_decode_threads,
     resolve_device,
     resolve_model,
 )
@@ -117,3 +118,26 @@ def test_failed_download_is_one_model_load_error(monkeypatch: pytest.MonkeyPatch
         resolve_model(Settings(model="podium-tests/no-such-model"))
     assert "\n" not in str(caught.value)
     assert caught.value.__cause__ is None
+
+
+@pytest.mark.parametrize(
+    ("cores", "workers", "cpu_threads", "device", "expected"),
+    [
+        (2, 0, 0, "cpu", (2, 1)),  # the development machine: a worker per core
+        (1, 0, 0, "cpu", (1, 1)),
+        (16, 0, 0, "cpu", (4, 4)),  # at most 4 workers; they share the cores
+        (16, 0, 0, "cuda", (1, 0)),  # batches share the GPU; CTranslate2 picks its threads
+        (2, 1, 0, "cpu", (1, 2)),
+        (8, 3, 2, "cpu", (3, 2)),  # given values stand
+    ],
+)
+def test_decode_threads_per_device(
+    monkeypatch: pytest.MonkeyPatch,
+    cores: int,
+    workers: int,
+    cpu_threads: int,
+    device: str,
+    expected: tuple[int, int],
+) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: cores)
+    assert resolve_decode_threads(workers, cpu_threads, device) == expected

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from benchmarks.speech import read_wav_int16
 from server.asr.events import FinalTranscript, PartialTranscript, SpeechStarted, TranscriptEvent
-from server.asr.scheduler import DecodeScheduler
+from server.asr.local_engine import LocalDecodeEngine
 from server.asr.stream import TranscriptStream
 from server.asr.types import Transcript, Word
 from server.audio.vad import VadConfig
@@ -92,10 +92,10 @@ def speech(speech_dir: Path) -> NDArray[np.int16]:
 
 
 @pytest.fixture
-async def scheduler() -> AsyncIterator[DecodeScheduler]:
-    running = DecodeScheduler(workers=1)
+async def engine() -> AsyncIterator[LocalDecodeEngine]:
+    running = LocalDecodeEngine(workers=1)
     yield running
-    running.shutdown()
+    await running.aclose()
 
 
 class Run:
@@ -119,13 +119,13 @@ class Run:
 
 
 @pytest.fixture
-async def open_run(scheduler: DecodeScheduler) -> AsyncIterator[Callable[..., Run]]:
+async def open_run(engine: LocalDecodeEngine) -> AsyncIterator[Callable[..., Run]]:
     runs: list[Run] = []
 
     def start(transcriber: ScriptedTranscriber, *, language: str | None = "en", **vad) -> Run:
         stream = TranscriptStream(
             transcriber=transcriber,
-            scheduler=scheduler,
+            engine=engine,
             vad_config=VadConfig(**vad),
             language=language,
             partial_interval_ms=400,

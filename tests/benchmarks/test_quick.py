@@ -36,6 +36,11 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory, speech_dir: Path) -> Pat
             str(speech_dir / "manifest.jsonl"),
             "--out",
             str(out),
+            # A second server configuration, measured side by side with the main one.
+            "--config",
+            "main:",
+            "--config",
+            "batched:PODIUM_BATCH_SIZE=4",
         ],
         capture_output=True,
         text=True,
@@ -57,6 +62,7 @@ def test_quick_run_writes_every_output(quick_run: Path) -> None:
         "## Targets",
         "## Latency",
         "## Capacity sweep",
+        "## Configurations side by side",
         "## Feedback",
         "## Definitions",
     ):
@@ -89,6 +95,14 @@ def test_quick_results_are_complete_and_sane(quick_run: Path) -> None:
     (run,) = feedback.runs
     assert run.provider == "offline" and run.deltas > 0 and not run.errors
     assert run.done_s is not None and run.first_delta_s is not None
+
+    (batched,) = result.compared
+    assert (result.config_name, batched.name) == ("main", "batched")
+    assert batched.env == {"PODIUM_BATCH_SIZE": "4"}
+    (other,) = batched.levels
+    assert other.summary.clips == report.clips and other.summary.clips_failed == 0
+    assert other.usage is not None and other.usage.health_after["batched_decodes"] > 0
+    assert other.summary.partial_gap_s.count > 0
 
     names = {t.name for t in result.targets}
     assert "final latency p50, 1 stream" in names and "finals' WER vs offline" in names

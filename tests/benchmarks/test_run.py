@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from benchmarks.baselines import PreparedClip
+from benchmarks.compare import ServerConfig, check_configs, parse_config
 from benchmarks.reference import SpeechReference
 from benchmarks.run import parse_streams, select_clips
 from benchmarks.speech import Clip
@@ -27,6 +28,37 @@ def test_parse_streams(text, expected) -> None:
 def test_parse_streams_rejects(text) -> None:
     with pytest.raises(argparse.ArgumentTypeError):
         parse_streams(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("main:", ServerConfig("main")),
+        ("batched:PODIUM_BATCH_SIZE=8", ServerConfig("batched", {"PODIUM_BATCH_SIZE": "8"})),
+        ("b: A=1 , B=x=y", ServerConfig("b", {"A": "1", "B": "x=y"})),
+    ],
+)
+def test_parse_config(text: str, expected: ServerConfig) -> None:
+    assert parse_config(text) == expected
+
+
+def test_parse_config_with_another_source_tree(tmp_path) -> None:
+    (tmp_path / "server").mkdir()
+    (tmp_path / "server" / "__main__.py").write_text("")
+    config = parse_config(f"before@{tmp_path}:PODIUM_DECODE_WORKERS=2")
+    assert config == ServerConfig("before", {"PODIUM_DECODE_WORKERS": "2"}, str(tmp_path))
+
+
+@pytest.mark.parametrize("text", ["", "noname", ":A=1", "x:A", "x:=1", "x@/nonexistent:"])
+def test_parse_config_rejects(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_config(text)
+
+
+def test_configs_need_distinct_names() -> None:
+    assert check_configs([]) == [ServerConfig("default")]
+    with pytest.raises(argparse.ArgumentTypeError):
+        check_configs([ServerConfig("a"), ServerConfig("a", {"X": "1"})])
 
 
 def test_select_clips(manifest: list[Clip]) -> None:

@@ -74,6 +74,13 @@ async def test_streamed_speech_gets_partials_and_finals(
         hypotheses.append(" ".join(m["text"] for m in client.of_type("transcript.final")))
     wer = word_error_rate([c.text for c in clips], hypotheses)
     assert wer <= STREAMED_WER_BOUND, (wer, hypotheses)
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        health = (await http.get("/api/health")).json()
+    # The decode engine's counters: every decode ran in some model run.
+    assert health["batched_decodes"] >= health["batches"] >= len(clips)
+    mean = health["batched_decodes"] / health["batches"]
+    assert health["mean_batch_size"] == pytest.approx(mean, abs=0.01)
+    assert health["decode_queue"] >= 0 and health["partial_spacing_ms"] >= 400
 
 
 async def test_ping_gets_pong_and_bad_messages_get_errors(server: ServerProcess) -> None:

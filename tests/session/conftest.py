@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from server import protocol
+from server.asr.local_engine import LocalDecodeEngine
 from server.asr.pool import TranscriberPool
-from server.asr.scheduler import DecodeScheduler
 from server.asr.stream import TranscriptStream
 from server.audio.vad import VadConfig
 from server.config import Settings
@@ -45,12 +45,12 @@ class Parts:
 async def parts(tmp_path: Path, transcriber) -> AsyncIterator[Parts]:
     settings = Settings(data_dir=str(tmp_path))
     store = await Store.open(sqlite_url(tmp_path))
-    scheduler = DecodeScheduler(1)
+    engine = LocalDecodeEngine(workers=1)
     bank = QuestionBank.load()
     services = SessionServices(
         settings=settings,
         transcribers=TranscriberPool(transcriber, load_multilingual=None),
-        scheduler=scheduler,
+        engine=engine,
         practice=PracticeService(
             store=store,
             backlog=StoreBacklog(store),
@@ -74,7 +74,7 @@ async def parts(tmp_path: Path, transcriber) -> AsyncIterator[Parts]:
     )
     stream = TranscriptStream(
         transcriber=transcriber,
-        scheduler=scheduler,
+        engine=engine,
         vad_config=VadConfig.from_settings(settings),
         language="en",
         partial_interval_ms=settings.partial_interval_ms,
@@ -90,5 +90,5 @@ async def parts(tmp_path: Path, transcriber) -> AsyncIterator[Parts]:
     )
     await context.work.cancel()
     await stream.aclose()
-    scheduler.shutdown()
+    await engine.aclose()
     await store.close()
