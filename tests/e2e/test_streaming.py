@@ -10,7 +10,7 @@ import pytest
 from benchmarks.client import PodiumClient
 from benchmarks.serverproc import ServerProcess
 from benchmarks.speech import Clip, word_error_rate
-from tests.e2e.clients import api_client
+from tests.e2e.clients import api_client, get_json
 from tests.e2e.conftest import clip_audio, stream_and_collect
 
 pytestmark = pytest.mark.e2e
@@ -74,8 +74,8 @@ async def test_streamed_speech_gets_partials_and_finals(
         hypotheses.append(" ".join(m["text"] for m in client.of_type("transcript.final")))
     wer = word_error_rate([c.text for c in clips], hypotheses)
     assert wer <= STREAMED_WER_BOUND, (wer, hypotheses)
-    async with httpx.AsyncClient(base_url=server.url) as http:
-        health = (await http.get("/api/health")).json()
+    async with api_client(server.url) as http:
+        health = await get_json(http, "/api/health")
     # The decode engine's counters: every decode ran in some model run.
     assert health["batched_decodes"] >= health["batches"] >= len(clips)
     mean = health["batched_decodes"] / health["batches"]
