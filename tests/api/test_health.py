@@ -19,7 +19,10 @@ async def test_health_says_whether_gemini_is_configured(
 ) -> None:
     # The page promises questions written from a job description only when this is true.
     settings = Settings(
-        data_dir=str(tmp_path), gemini_api_key=key, gemini_base_url="http://127.0.0.1:9"
+        data_dir=str(tmp_path),
+        ice_host_addresses=["127.0.0.1"],
+        gemini_api_key=key,
+        gemini_base_url="http://127.0.0.1:9",
     )
     app = create_app(settings, transcriber=transcriber, store=store)
     async with AsyncTestClient(app=app) as client:
