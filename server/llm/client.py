@@ -40,19 +40,28 @@ NO_TOOLS = types.AutomaticFunctionCallingConfig(disable=True)
 
 
 def _transport_errors() -> tuple[tuple[type[Exception], ...], ...]:
-    """(timeouts, connect errors, other transport errors) of httpx2 and httpx, whichever the SDK
-    was built on: neither is an `APIError`."""
-    modules = []
+    """(timeouts, connect errors, other transport errors) of whichever transport the SDK uses:
+    aiohttp for async calls when it is installed, else httpx2 or httpx. None is an `APIError`."""
+    timeouts: list[type[Exception]] = []
+    connects: list[type[Exception]] = []
+    transports: list[type[Exception]] = []
     for name in ("httpx2", "httpx"):
         try:
-            modules.append(importlib.import_module(name))
+            module = importlib.import_module(name)
         except ImportError:
             continue
-    return (
-        tuple(m.TimeoutException for m in modules),
-        tuple(m.ConnectError for m in modules),
-        tuple(m.TransportError for m in modules),
-    )
+        timeouts.append(module.TimeoutException)
+        connects.append(module.ConnectError)
+        transports.append(module.TransportError)
+    try:
+        aiohttp = importlib.import_module("aiohttp")
+    except ImportError:
+        pass
+    else:
+        timeouts.append(aiohttp.ServerTimeoutError)
+        connects.append(aiohttp.ClientConnectorError)
+        transports.append(aiohttp.ClientError)
+    return tuple(timeouts), tuple(connects), tuple(transports)
 
 
 _TIMEOUT_ERRORS, _CONNECT_ERRORS, _TRANSPORT_ERRORS = _transport_errors()

@@ -141,7 +141,9 @@ async def test_a_whole_interview_with_a_followup_silence_and_a_stored_report(
         markdown = await http.get(f"/api/interviews/{started['interview_id']}/report.md")
         assert markdown.status_code == 200
         assert markdown.headers["content-type"].startswith("text/markdown")
-        assert first["text"] in markdown.text and "Follow-up to question 1" in markdown.text
+        # The follow-up sits under the question it follows.
+        question_at = markdown.text.index(f"### Question 1: {first['text']}")
+        assert markdown.text.index(f"#### Follow-up: {followup['text']}") > question_at
 
 
 async def test_a_fast_answer_gets_a_pace_nudge_while_it_is_spoken(
