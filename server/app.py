@@ -21,8 +21,8 @@ from server.api.auth import access_guard
 from server.api.deps import provide_profile_id
 from server.api.errors import exception_handlers
 from server.asr.engine import DecodeEngine
-from server.asr.local_engine import engine_for
-from server.asr.pool import TranscriberPool, multilingual_loader
+from server.asr.pool import TranscriberPool
+from server.asr.speech import open_speech
 from server.asr.types import Transcriber
 from server.config import Settings
 from server.interview.coach import OfflineCoach
@@ -32,6 +32,7 @@ from server.llm.feedback import GeminiFeedback
 from server.llm.interviewer import GeminiInterviewer
 from server.rtc.ice import expire_consent_sooner, use_host_addresses
 from server.session.context import SessionServices
+from server.session.leases import InterviewLeases
 from server.session.practice import PracticeService
 from server.session.questioner import Questioner
 from server.session.registry import SessionRegistry
@@ -89,24 +90,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        if transcriber is None:
-            from server.asr.whisper import load_transcriber
-
-            loaded = await asyncio.to_thread(load_transcriber, settings)
-            await asyncio.to_thread(loaded.warm_up)
-            opened.transcriber = loaded
-        else:
-            opened.transcriber = transcriber
-        opened.transcribers = TranscriberPool(
-            opened.transcriber,
-            load_multilingual=multilingual_loader(settings, settings.multilingual_model),
-        )
+        speech = await open_speech(settings, transcriber)
+        opened.transcriber, opened.transcribers = speech.main, speech.models
+        engine = opened.engine = speech.engine
         opened.store = store or await Store.open(settings.resolved_database_url)
         opened.backlog = StoreBacklog(opened.store)
         # Writes the database refused (an outage) are retried in the background until it is back.
         retrying = asyncio.create_task(opened.backlog.run(), name="store-backlog")
         opened.question_bank = QuestionBank.load()
-        engine = opened.engine = engine_for(settings, opened.transcriber.device)
         provider = feedback or default_feedback(settings)
         practice = PracticeService(
             store=opened.store,
@@ -132,6 +123,13 @@ def create_app(
                 ),
             )
         )
+        # Leases: an interview whose front end dies is ended by another after its lease runs out.
+        # Only on a store the app opened: a store passed in is its owner's to maintain (a test's
+        # store lives on the test's event loop, not the app's).
+        background = [retrying]
+        if store is None:
+            leases = InterviewLeases(opened.store, opened.registry.running_interviews)
+            background.append(asyncio.create_task(leases.run(), name="interview-leases"))
         log.info(
             "model %s on %s (%s)",
             opened.transcriber.model_name,
@@ -142,8 +140,9 @@ def create_app(
             yield
         finally:
             await opened.registry.close_all()
-            retrying.cancel()
-            await asyncio.gather(retrying, return_exceptions=True)
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
             await opened.backlog.close()
             await engine.aclose()
             if feedback is None and isinstance(provider, GeminiFeedback):

@@ -10,6 +10,7 @@ import socket
 import sys
 from collections.abc import Sequence
 
+from server.asr.pool_wire import DEFAULT_POOL_PORT
 from server.config import Settings, load_settings
 from server.errors import ConfigError
 from server.logs import configure_logging, redact_access_log
@@ -27,12 +28,65 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--device", choices=["auto", "cpu", "cuda"])
     serve.add_argument("--compute-type", dest="compute_type", help="auto, int8, float16, ...")
     serve.add_argument("--log-level", dest="log_level", help="debug, info, warning, error")
+    serve.add_argument("--asr", help="'local' (default) or the address `podium asr deploy` printed")
+
+
+def _asr_parser(sub: argparse._SubParsersAction) -> None:
+    asr = sub.add_parser("asr", help="the speech-recognition pool on a Ray cluster")
+    commands = asr.add_subparsers(dest="asr_command", required=True)
+    deploy = commands.add_parser("deploy", help="deploy (or update) the pool; prints its address")
+    deploy.add_argument("--replicas", type=int, default=1, help="model replicas (default 1)")
+    deploy.add_argument(
+        "--gpus-per-replica",
+        dest="gpus_per_replica",
+        type=float,
+        default=0.0,
+        help="GPUs each replica reserves (default 0: CPU)",
+    )
+    deploy.add_argument(
+        "--cpus-per-replica",
+        dest="cpus_per_replica",
+        type=float,
+        default=1.0,
+        help="CPUs each replica reserves (default 1)",
+    )
+    deploy.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="where Serve's HTTP proxy listens (0.0.0.0 for front ends on other machines)",
+    )
+    deploy.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_POOL_PORT,
+        help=f"the proxy's port (default {DEFAULT_POOL_PORT})",
+    )
+    commands.add_parser("shutdown", help="remove the pool (the Ray cluster stays up)")
+
+
+def asr(args: argparse.Namespace) -> int:
+    from server.cluster.deploy import deploy, shutdown
+
+    logging.basicConfig(level=logging.WARNING)
+    if args.asr_command == "shutdown":
+        shutdown()
+        print("the speech pool is removed")
+        return 0
+    address = deploy(
+        replicas=args.replicas,
+        gpus_per_replica=args.gpus_per_replica,
+        cpus_per_replica=args.cpus_per_replica,
+        host=args.host,
+        port=args.port,
+    )
+    print(address)
+    return 0
 
 
 def serve(args: argparse.Namespace) -> int:
     overrides = {
         name: getattr(args, name)
-        for name in ("host", "port", "model", "device", "compute_type", "log_level")
+        for name in ("host", "port", "model", "device", "compute_type", "log_level", "asr")
     }
     settings = load_settings(overrides=overrides)
     configure_logging(settings.log_level)
@@ -45,21 +99,32 @@ def serve(args: argparse.Namespace) -> int:
         import uvicorn
 
         from server.app import create_app
-        from server.asr.whisper import load_transcriber
 
-        transcriber = load_transcriber(settings)
-        transcriber.warm_up()
-        log.info(
-            "model %s on %s (%s); listening on http://%s:%d",
-            transcriber.model_name,
-            transcriber.device,
-            transcriber.compute_type,
-            settings.host,
-            settings.port,
-        )
+        transcriber = None
+        if settings.asr == "local":
+            from server.asr.whisper import load_transcriber
+
+            transcriber = load_transcriber(settings)
+            transcriber.warm_up()
+            log.info(
+                "model %s on %s (%s)",
+                transcriber.model_name,
+                transcriber.device,
+                transcriber.compute_type,
+            )
+        else:
+            log.info("decodes go to the speech pool at %s", settings.asr)
+        log.info("listening on http://%s:%d", settings.host, settings.port)
         app = create_app(settings, transcriber=transcriber)
+        # The asyncio loop and h11 whatever else is installed (Ray brings uvloop and
+        # httptools): aiortc and the suite run on these.
         config = uvicorn.Config(
-            app, host=settings.host, port=settings.port, log_level=settings.log_level.lower()
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            loop="asyncio",
+            http="h11",
         )
         redact_access_log()
         uvicorn.Server(config).run(sockets=[listener])
@@ -114,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="podium", description="Live voice practice service")
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_parser(sub)
+    _asr_parser(sub)
     sub.add_parser(
         "bench", help="run the latency benchmark (see `podium bench --help`)", add_help=False
     )
@@ -125,6 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return bench_main(rest)
         if rest:
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        if args.command == "asr":
+            return asr(args)
         return serve(args)
     except ConfigError as exc:
         print(f"podium: error: {exc.code}: {exc.message}", file=sys.stderr)

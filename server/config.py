@@ -51,6 +51,13 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     log_prob_threshold: float = -1.0
     default_language: str = "en"
 
+    # Where decodes run: "local" (this process's engine) or a speech pool's address
+    # (`podium asr deploy` prints it); every call to the pool has this timeout, retries included.
+    asr: str = "local"
+    asr_timeout_s: float = 20.0
+    # How long a front end starting before its pool waits for it.
+    asr_connect_wait_s: float = 60.0
+
     # Voice activity detection.
     vad_aggressiveness: int = 2
     vad_frame_ms: int = 30
@@ -124,6 +131,10 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
             raise ConfigError(
                 f"{setting_name('partial_share')} must be greater than 0 and at most 1"
             )
+        if self.asr != "local" and not self.asr.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"{setting_name('asr')} must be 'local' or a speech pool's http(s) address"
+            )
         for name in _POSITIVE_FIELDS:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{setting_name(name)} must be greater than 0")
@@ -160,6 +171,7 @@ _POSITIVE_FIELDS = (
     "max_offer_bytes",
     "max_sessions",
     "connect_timeout_s",
+    "asr_timeout_s",
     "audio_queue_frames",
     "session_rate_per_min",
     "session_burst",

@@ -27,10 +27,11 @@ class DropQueryStrings(logging.Filter):
 
 
 def configure_logging(level: str) -> None:
-    """Root logging at `level`; faster-whisper (a line per decode) and Alembic's plugin set-up
-    (seven lines when it is first imported) only from warnings up."""
+    """Root logging at `level`; faster-whisper (a line per decode), httpx (a line per request to
+    the speech pool) and Alembic's plugin set-up (seven lines when it is first imported) only
+    from warnings up."""
     logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
-    for chatty in ("faster_whisper", "alembic.runtime.plugins"):
+    for chatty in ("faster_whisper", "httpx", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
 

@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from server import protocol
 from server.asr.engine import DecodeEngine
 from server.asr.pool import TranscriberPool
+from server.asr.remote import RemoteDecodeEngine
 from server.asr.types import Transcriber
 from server.config import Settings
 from server.session.registry import SessionRegistry
@@ -40,6 +41,9 @@ class Health(msgspec.Struct):
     unstored_answers: int = 0
     # Whether a Gemini key is set: the page then offers questions written from a job description.
     gemini_configured: bool = False
+    # Decoding through a speech pool (`PODIUM_ASR`): its address, replicas, queue, mean batch
+    # size and this front end's round trips; null when decoding here.
+    asr_pool: dict[str, Any] | None = None
 
 
 @get("/api/health")
@@ -73,6 +77,7 @@ async def health(
         speech=transcribers.describe(),
         unstored_answers=len(backlog),
         gemini_configured=bool(settings.gemini_api_key),
+        asr_pool=await engine.pool_status() if isinstance(engine, RemoteDecodeEngine) else None,
     )
 
 

@@ -31,13 +31,13 @@ from server.interview.types import Scores
 from server.session.answers import AnswerFlow
 from server.session.context import SessionContext
 from server.session.interview_phases import InterviewPhases, Move, Phase
+from server.session.leases import lease_from_now
 from server.session.questioner import PlannedQuestion
+from server.session.reporting import store_report
 
 log = logging.getLogger(__name__)
 
 EndReason = Literal["button", "silence", "interview_end", "disconnect"]
-# Interviews the report's trend compares with.
-TREND_INTERVIEWS = 3
 # Audio between two checks for nudges that need no new words (a long answer).
 NUDGE_CHECK_MS = 1000
 
@@ -239,6 +239,7 @@ class InterviewFlow:
             planned_questions=len(plan.questions),
             question_source=plan.source,
             job_description=options.job_description,
+            lease_until=lease_from_now(),
         )
         default_silence_ms = services.settings.interview_silence_ms
         return _Interview(
@@ -430,23 +431,22 @@ class InterviewFlow:
         complete = not interview.ending and interview.asked_main >= len(interview.plan)
         status: Literal["completed", "ended_early"] = "completed" if complete else "ended_early"
         report: dict[str, Any] | None = None
-        overall: float | None = None
-        store = self._context.services.store
         try:
-            if interview.results:
-                earlier = await store.earlier_interview_means(
-                    self._context.profile_id, interview.id, TREND_INTERVIEWS
-                )
-                built = build_report(interview.results, earlier, self._language)
-                report, overall = msgspec.to_builtins(built), built.overall_mean
-            await store.finish_interview(
-                interview.id, status=status, report=report, overall_mean=overall
+            report = await store_report(
+                self._context.services.store,
+                profile_id=self._context.profile_id,
+                interview_id=interview.id,
+                results=interview.results,
+                language=self._language,
+                status=status,
             )
         except Exception:
             log.exception("session %s: storing interview %s failed", self._session_id, interview.id)
             self._context.error(
                 "storage_failed", "the interview report could not be stored", retryable=True
             )
+            # Still sent: the report of what was answered, unstored.
+            report = _unstored_report(interview.results, self._language)
         finally:
             self._interview = None
             self._phases.move(Move.REPORTED)
@@ -455,8 +455,20 @@ class InterviewFlow:
         )
 
     @property
+    def interview_id(self) -> str | None:
+        """The interview running now (for its lease), if any."""
+        return None if self._interview is None else self._interview.id
+
+    @property
     def _session_id(self) -> str:
         return self._context.session_id
 
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
         self._context.work.spawn(coro, f"interview-{name}")
+
+
+def _unstored_report(results: list[QuestionResult], language: str) -> dict[str, Any] | None:
+    """The report without the trend (the database, which holds earlier interviews, failed)."""
+    if not results:
+        return None
+    return msgspec.to_builtins(build_report(results, [], language))

@@ -70,6 +70,11 @@ class SessionRegistry:
         """Peer connections made here and not closed yet (sessions being opened included)."""
         return sum(1 for peer in list(self._peers) if peer.connectionState != "closed")
 
+    def running_interviews(self) -> list[str]:
+        """Ids of the mock interviews this server's sessions run now (closing ones included)."""
+        sessions = [*self._sessions.values(), *self._ending]
+        return [i for i in (s.interview.interview_id for s in sessions) if i is not None]
+
     @property
     def closing_sessions(self) -> int:
         return len(self._ending)

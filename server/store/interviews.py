@@ -3,10 +3,12 @@ earlier interviews' means for a report's trend. `Store` inherits them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.errors import NotFoundError
@@ -34,8 +36,10 @@ class InterviewQueries:
         planned_questions: int,
         question_source: str,
         job_description: str | None,
+        lease_until: datetime | None = None,
     ) -> str:
-        """Start a mock interview ("in_progress") and return its new id."""
+        """Start a mock interview ("in_progress") and return its new id; `lease_until`: until
+        when the caller answers for it (see `renew_leases`)."""
         row = InterviewRow(
             id=new_id(),
             profile_id=profile_id,
@@ -50,10 +54,49 @@ class InterviewQueries:
             finished_at=None,
             overall_mean=None,
             report=None,
+            lease_until=lease_until,
         )
         async with self._sessions.begin() as session:
             session.add(row)
         return row.id
+
+    async def renew_leases(self, interview_ids: Sequence[str], until: datetime) -> None:
+        """The caller still runs these interviews: extend their leases."""
+        if not interview_ids:
+            return
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(InterviewRow)
+                .where(InterviewRow.id.in_(interview_ids), InterviewRow.status == IN_PROGRESS)
+                .values(lease_until=until)
+            )
+
+    async def claim_expired(
+        self, at: datetime, until: datetime, limit: int
+    ) -> list[tuple[str, str]]:
+        """Interviews in progress whose lease passed before `at` (their front end is gone),
+        each taken over until `until` by one caller only: [(interview id, profile id)]."""
+        expired = (
+            select(InterviewRow.id, InterviewRow.profile_id)
+            .where(InterviewRow.status == IN_PROGRESS, InterviewRow.lease_until < at)
+            .limit(limit)
+        )
+        claimed: list[tuple[str, str]] = []
+        async with self._sessions.begin() as session:
+            for interview_id, profile_id in (await session.execute(expired)).all():
+                # Conditional: another front end sweeping at the same moment claims it or not.
+                taken = await session.execute(
+                    update(InterviewRow)
+                    .where(
+                        InterviewRow.id == interview_id,
+                        InterviewRow.status == IN_PROGRESS,
+                        InterviewRow.lease_until < at,
+                    )
+                    .values(lease_until=until)
+                )
+                if taken.rowcount == 1:  # type: ignore[attr-defined]
+                    claimed.append((interview_id, profile_id))
+        return claimed
 
     async def finish_interview(
         self,
@@ -75,6 +118,7 @@ class InterviewQueries:
             row.report = report
             row.overall_mean = overall_mean
             row.finished_at = now()
+            row.lease_until = None
 
     async def get_interview(self, profile_id: str, interview_id: str) -> StoredInterview:
         """One of the profile's interviews with its answers in the order asked;

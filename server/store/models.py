@@ -132,5 +132,8 @@ class InterviewRow(Base):
     overall_mean: Mapped[float | None] = mapped_column(Float)
     # SQL NULL rather than JSON `null` for "no report", so queries can filter on it.
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # While in progress: the front end running it renews this; once it passes, any front end
+    # may end the interview (its own died) with what was answered.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_interviews_profile_created", "profile_id", "created_at"),)

@@ -3,6 +3,8 @@ built by `build_report` from the stored rows, as the interview flow does."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import msgspec
 
 from server.interview.coach import OfflineCoach
@@ -20,6 +22,22 @@ STRONG = (
 WEAK = "Um I think we just talked about it and it was fine I guess."
 # Asked after an answer with no result, keyed by the dimension it probes.
 FOLLOWUP = ("result-outcome", "What was the result, and how did you measure it?")
+
+
+async def start_interview(
+    store: Store, *, profile_id: str = "alice", lease_until: datetime | None = None
+) -> str:
+    """A new interview of three bank questions, in progress."""
+    return await store.create_interview(
+        profile_id=profile_id,
+        session_id="session-1",
+        role="software_engineer",
+        language="en",
+        planned_questions=3,
+        question_source="bank",
+        job_description=None,
+        lease_until=lease_until,
+    )
 
 
 async def save_scored_answer(
