@@ -13,6 +13,10 @@
   view, not a past story: their answers score at least 3 on result and on structure.
 - delivery: 5 minus `delivery_problems` (pace, length, fillers, hedges, pauses, stumbles).
 
+Overall: the weighted mean (`WEIGHTS`), at most 40 when the answer is off topic: it shares no
+word with the question and, for a behavioural one, tells no story of what the speaker did and
+how it ended.
+
 Every list, cue and ending comes from the answer's language (`metrics.language`); the
 rules are the same in every language. Deterministic and explainable: `Evidence` records what
 each score rests on, so the offline coach can say why. `RUBRIC_VERSION` is stored with every
@@ -64,6 +68,7 @@ _HEDGE_BANDS = (2.0, 4.0)
 _MAX_LONG_PAUSES = 2
 _MAX_REPETITIONS = 2
 _QUOTE_WORDS = 25
+_OFF_TOPIC_MAX_OVERALL = 40
 _RELATED_STEMS: dict[str, dict[str, str]] = {}
 
 Category = Literal["behavioural", "situational", "opinion"]
@@ -87,6 +92,7 @@ class Evidence(msgspec.Struct, frozen=True, kw_only=True):
     reflection: bool
     category: Category = "behavioural"
     longest_sentence: int = 0
+    off_topic: bool = False
 
 
 class Assessment(msgspec.Struct, frozen=True):
@@ -136,6 +142,17 @@ def analyse(question: str, transcript: str, metrics: DeliveryMetrics) -> Assessm
     reflection = bool(_find_all(texts, lexicon.reflection_cues))
     sentence_lengths = [len(s) for s in _sentences(tokens) if s]
 
+    category = question_category(question, lexicon)
+    # Shared words alone cannot tell: a story of what the speaker did, with how it ended, is
+    # taken to answer a behavioural question even in other words; a plan or a view must
+    # share something with what was asked.
+    told_a_story = len(actions) >= 2 and "result" in found
+    off_topic = (
+        word_count >= _MIN_ANSWER_WORDS
+        and bool(question_terms)
+        and not matched
+        and (category != "behavioural" or not told_a_story)
+    )
     evidence = Evidence(
         word_count=word_count,
         star_parts=found,
@@ -150,7 +167,8 @@ def analyse(question: str, transcript: str, metrics: DeliveryMetrics) -> Assessm
         result_quote=quote,
         quantified_result=quantified,
         reflection=reflection,
-        category=question_category(question, lexicon),
+        category=category,
+        off_topic=off_topic,
         longest_sentence=max(sentence_lengths, default=0),
     )
     scores = Scores(
@@ -160,7 +178,11 @@ def analyse(question: str, transcript: str, metrics: DeliveryMetrics) -> Assessm
         result=_result(evidence),
         delivery=delivery_score(metrics),
     )
-    return Assessment(scores=scores, overall=overall_score(scores), evidence=evidence)
+    overall = overall_score(scores)
+    if evidence.off_topic:
+        # An answer to another question is not a good answer however well it is told.
+        overall = min(overall, _OFF_TOPIC_MAX_OVERALL)
+    return Assessment(scores=scores, overall=overall, evidence=evidence)
 
 
 def question_category(question: str, lexicon: Lexicon) -> Category:
