@@ -83,9 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         checks_total += len(checks)
         answers_met += held == len(checks)
         scores = " ".join(f"{d[:4]}={v}" for d, v in msgspec.structs.asdict(result.scores).items())
-        print(
-            f"{'PASS' if held == len(checks) else 'FAIL'} {answer['id']}: overall {result.overall}, {scores}"
-        )
+        verdict = "PASS" if held == len(checks) else "FAIL"
+        print(f"{verdict} {answer['id']}: overall {result.overall}, {scores}")
         for label, ok in checks:
             print(f"    {'ok  ' if ok else 'MISS'} {label}")
         if args.verbose:

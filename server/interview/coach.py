@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
@@ -50,6 +51,10 @@ _RAMBLING_SENTENCE_WORDS = 60
 # Hedges and fillers this often are named first, with the speaker's words and counts.
 _MANY_HEDGES = 3
 _MANY_FILLERS = 6
+_STRONG_OVERALL = 75
+_I = re.compile(r"\bi\b")
+# Advice that says the same thing under two names: only the first is given.
+_SAME_ADVICE = {"length_short": "too_short", "length_long": "rambling"}
 
 
 class _TemplatesFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -173,7 +178,7 @@ def _paragraphs(
     if strengths:
         strengths[0] = say("well.heading") + strengths[0]
     # A strong answer hears what made it strong first; otherwise the most important fix leads.
-    body = [strengths, fixes] if not problems else [fixes, strengths]
+    body = [strengths, fixes] if a.overall >= _STRONG_OVERALL else [fixes, strengths]
     return [summary, *[p for p in body if p], [_next_step(say, problems)]]
 
 
@@ -236,7 +241,7 @@ def _strengths(say: _Writer, a: Assessment, m: DeliveryMetrics) -> list[str]:
         if e.i_actions >= 2 and e.i_count >= e.we_count:
             found.append((s.specificity, say("well.ownership")))
     if s.relevance >= 4 and e.matched_terms:
-        found.append((s.relevance, say("well.relevance", terms=say.list(e.matched_terms))))
+        found.append((s.relevance, say("well.relevance")))
     if s.delivery >= 4:
         pace_ok = m.pace == "ok"
         line = say("well.pace", wpm=round(m.words_per_minute)) if pace_ok else say("well.delivery")
@@ -265,7 +270,8 @@ def _problems(
     for dimension in weakest:
         fix = writers[dimension]()
         # One point per kind of advice: a short answer shows in structure, relevance and delivery.
-        if fix is not None and all(fix[1] != chosen for _, chosen in fixes):
+        kind = _SAME_ADVICE.get(fix[1], fix[1]) if fix is not None else ""
+        if fix is not None and all(kind != _SAME_ADVICE.get(c, c) for _, c in fixes):
             fixes.append(fix)
     return fixes[:_MAX_POINTS]
 
@@ -300,7 +306,8 @@ def _first_things(
 def _counted(say: _Writer, counts: dict[str, int]) -> str:
     """Every word with how often it was said, most often first, so the counts add up."""
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return say.list([say("counted", word=w, count=c) for w, c in ranked])
+    # Word lists are lowercase; the English "I" is written as people write it.
+    return say.list([say("counted", word=_I.sub("I", w), count=c) for w, c in ranked])
 
 
 def _fix_structure(say: _Writer, a: Assessment) -> tuple[str, str] | None:
