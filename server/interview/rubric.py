@@ -150,6 +150,7 @@ def analyse(question: str, transcript: str, metrics: DeliveryMetrics) -> Assessm
     off_topic = (
         word_count >= _MIN_ANSWER_WORDS
         and bool(question_terms)
+        and _same_language(question, lexicon)
         and not matched
         and (category != "behavioural" or not told_a_story)
     )
@@ -196,6 +197,13 @@ def question_category(question: str, lexicon: Lexicon) -> Category:
         if any(clause.startswith(opener) for opener in lexicon.opinion_openers):
             return "opinion"
     return "behavioural"
+
+
+def _same_language(question: str, lexicon: Lexicon) -> bool:
+    """Whether the question is in the answer's language (it uses one of its small words):
+    words cannot be compared across languages."""
+    small = lexicon.function_words | lexicon.question_words
+    return any(t.text in small for t in tokenize(question))
 
 
 def delivery_score(metrics: DeliveryMetrics) -> int:
