@@ -82,7 +82,7 @@ class OfflineCoach:
 
     def compose(self, request: FeedbackRequest) -> tuple[list[str], FeedbackResult]:
         """The feedback as chunks and as the one result, without streaming."""
-        metrics = _metrics(request)
+        metrics = request_metrics(request)
         assessment = analyse(request.question, request.transcript, metrics)
         say = _Writer(templates(request.language))
         paragraphs = _paragraphs(say, request.question, assessment, metrics, request.history)
@@ -150,7 +150,8 @@ class _Writer:
         return self.list([self("quoted", text=item) for item in items[:_MAX_LISTED]])
 
 
-def _metrics(request: FeedbackRequest) -> DeliveryMetrics:
+def request_metrics(request: FeedbackRequest) -> DeliveryMetrics:
+    """The request's delivery metrics, or the text's own when they are missing or stale."""
     try:
         return msgspec.convert(request.metrics, DeliveryMetrics)
     except msgspec.ValidationError:
