@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from server.interview.coach import request_metrics
+from server.interview.metrics import compute_metrics, words_from_text
 from server.interview.questions import COMPETENCIES
 from server.interview.rubric import analyse
 from server.interview.types import FeedbackRequest, PastAnswer, Scores
@@ -165,8 +166,18 @@ def build_followup_prompt(request: FollowupRequest) -> str:
             f"The candidate's answer:\n<answer>\n{_quote(request.transcript)}\n</answer>",
             f"Rubric scores of the answer (1-5, never mention them): {scores}",
             f"Weakest dimension, to probe: {hint}",
+            _stated_result(request.question, request.transcript, request.language),
         ]
     )
+
+
+def _stated_result(question: str, transcript: str, language: str) -> str:
+    """Whether the answer already said how it ended, so the follow-up never asks again."""
+    metrics = compute_metrics(words_from_text(transcript), duration_s=0.0, language=language)
+    quote = analyse(question, transcript, metrics).evidence.result_quote
+    if quote is None:
+        return "The answer did not say how it ended."
+    return f'The answer already gave its outcome ("{quote}"): do not ask for the outcome again.'
 
 
 def build_questions_prompt(request: QuestionsRequest) -> str:
