@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
@@ -42,6 +43,18 @@ from server.interview.wording import (
 COACH_MODEL = "podium-coach-1"
 _MAX_POINTS = 2
 _MAX_LISTED = 3
+# Far too short to be a story, whatever the timing says; and far too long to follow.
+_FAR_TOO_SHORT_WORDS = 60
+_FAR_TOO_SHORT_S = 30.0
+_RAMBLING_S = 150.0
+_RAMBLING_SENTENCE_WORDS = 60
+# Hedges and fillers this often are named first, with the speaker's words and counts.
+_MANY_HEDGES = 3
+_MANY_FILLERS = 6
+_STRONG_OVERALL = 75
+_I = re.compile(r"\bi\b")
+# Advice that says the same thing under two names: only the first is given.
+_SAME_ADVICE = {"length_short": "too_short", "length_long": "rambling"}
 
 
 class _TemplatesFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -69,10 +82,10 @@ class OfflineCoach:
 
     def compose(self, request: FeedbackRequest) -> tuple[list[str], FeedbackResult]:
         """The feedback as chunks and as the one result, without streaming."""
-        metrics = _metrics(request)
+        metrics = request_metrics(request)
         assessment = analyse(request.question, request.transcript, metrics)
         say = _Writer(templates(request.language))
-        paragraphs = _paragraphs(say, assessment, metrics, request.history)
+        paragraphs = _paragraphs(say, request.question, assessment, metrics, request.history)
         pieces = [
             sentence + (" " if i < len(p) - 1 else "\n\n" if j < len(paragraphs) - 1 else "")
             for j, p in enumerate(paragraphs)
@@ -95,7 +108,7 @@ def next_step(question: str, transcript: str, metrics: DeliveryMetrics, language
     assessment = analyse(question, transcript, metrics)
     if assessment.evidence.word_count == 0:
         return say("next.empty")
-    return _next_step(say, _problems(say, assessment, metrics))
+    return _next_step(say, _problems(say, question, assessment, metrics))
 
 
 def templates(language: str) -> dict[str, str]:
@@ -137,7 +150,8 @@ class _Writer:
         return self.list([self("quoted", text=item) for item in items[:_MAX_LISTED]])
 
 
-def _metrics(request: FeedbackRequest) -> DeliveryMetrics:
+def request_metrics(request: FeedbackRequest) -> DeliveryMetrics:
+    """The request's delivery metrics, or the text's own when they are missing or stale."""
     try:
         return msgspec.convert(request.metrics, DeliveryMetrics)
     except msgspec.ValidationError:
@@ -147,17 +161,26 @@ def _metrics(request: FeedbackRequest) -> DeliveryMetrics:
 
 
 def _paragraphs(
-    say: _Writer, a: Assessment, m: DeliveryMetrics, history: Sequence[PastAnswer]
+    say: _Writer,
+    question: str,
+    a: Assessment,
+    m: DeliveryMetrics,
+    history: Sequence[PastAnswer],
 ) -> list[list[str]]:
+    """Score, then what to fix (the most important first), what worked, and one next step.
+    Praise is specific or absent: nothing is said to have gone well unless something did."""
     if a.evidence.word_count == 0:
         return [[say("empty")], [say("next.empty")]]
     summary = [say("score", overall=a.overall), *_trend(say, a, history)]
-    strengths = _strengths(say, a, m)
-    problems = _problems(say, a, m)
-    strengths[0] = say("well.heading") + strengths[0]
+    problems = _problems(say, question, a, m)
     fixes = [fix for fix, _ in problems] or [say("fix.none")]
     fixes[0] = say("fix.heading") + fixes[0]
-    return [summary, strengths, fixes, [_next_step(say, problems)]]
+    strengths = _strengths(say, a, m)
+    if strengths:
+        strengths[0] = say("well.heading") + strengths[0]
+    # A strong answer hears what made it strong first; otherwise the most important fix leads.
+    body = [strengths, fixes] if a.overall >= _STRONG_OVERALL else [fixes, strengths]
+    return [summary, *[p for p in body if p], [_next_step(say, problems)]]
 
 
 def _next_step(say: _Writer, problems: Sequence[tuple[str, str]]) -> str:
@@ -219,23 +242,23 @@ def _strengths(say: _Writer, a: Assessment, m: DeliveryMetrics) -> list[str]:
         if e.i_actions >= 2 and e.i_count >= e.we_count:
             found.append((s.specificity, say("well.ownership")))
     if s.relevance >= 4 and e.matched_terms:
-        found.append((s.relevance, say("well.relevance", terms=say.list(e.matched_terms))))
+        found.append((s.relevance, say("well.relevance")))
     if s.delivery >= 4:
         pace_ok = m.pace == "ok"
         line = say("well.pace", wpm=round(m.words_per_minute)) if pace_ok else say("well.delivery")
         found.append((s.delivery, line))
     # Best first; `sorted` is stable, so equal scores keep the order above.
-    chosen = [line for _, line in sorted(found, key=lambda f: -f[0])[:_MAX_POINTS]]
-    if chosen:
-        return chosen
-    return [say("well.effort") if e.word_count >= 40 else say("well.start")]
+    return [line for _, line in sorted(found, key=lambda f: -f[0])[:_MAX_POINTS]]
 
 
-def _problems(say: _Writer, a: Assessment, m: DeliveryMetrics) -> list[tuple[str, str]]:
-    """Up to two (advice, next-step key) pairs for the weakest dimensions below 5."""
+def _problems(
+    say: _Writer, question: str, a: Assessment, m: DeliveryMetrics
+) -> list[tuple[str, str]]:
+    """Up to two (advice, next-step key) pairs: what a coach says first (length, an answer to
+    another question, hedging, fillers, no real example), then the weakest dimensions below 5."""
     writers: dict[str, Callable[[], tuple[str, str] | None]] = {
         "structure": lambda: _fix_structure(say, a),
-        "relevance": lambda: _fix_relevance(say, a),
+        "relevance": lambda: _fix_relevance(say, question, a),
         "specificity": lambda: _fix_specificity(say, a),
         "result": lambda: _fix_result(say, a),
         "delivery": lambda: _fix_delivery(say, m),
@@ -244,34 +267,67 @@ def _problems(say: _Writer, a: Assessment, m: DeliveryMetrics) -> list[tuple[str
     weakest = sorted(
         (d for d in DIMENSIONS if scores[d] < 5), key=lambda d: (scores[d], -WEIGHTS[d])
     )
-    fixes: list[tuple[str, str]] = []
+    fixes: list[tuple[str, str]] = _first_things(say, question, a, m)
     for dimension in weakest:
         fix = writers[dimension]()
         # One point per kind of advice: a short answer shows in structure, relevance and delivery.
-        if fix is not None and all(fix[1] != chosen for _, chosen in fixes):
+        kind = _SAME_ADVICE.get(fix[1], fix[1]) if fix is not None else ""
+        if fix is not None and all(kind != _SAME_ADVICE.get(c, c) for _, c in fixes):
             fixes.append(fix)
     return fixes[:_MAX_POINTS]
+
+
+def _first_things(
+    say: _Writer, question: str, a: Assessment, m: DeliveryMetrics
+) -> list[tuple[str, str]]:
+    """The flaws a coach names before any score: they decide how the rest is heard."""
+    e = a.evidence
+    seconds = round(m.spoken_span_s) if m.spoken_span_s > 0 else round(e.word_count / 2.5)
+    timed = m.spoken_span_s > 0
+    found: list[tuple[str, str]] = []
+    if e.word_count < _FAR_TOO_SHORT_WORDS or (timed and m.spoken_span_s < _FAR_TOO_SHORT_S):
+        found.append((say("fix.too_short", words=e.word_count, seconds=seconds), "too_short"))
+    elif (timed and m.spoken_span_s > _RAMBLING_S) or e.longest_sentence > _RAMBLING_SENTENCE_WORDS:
+        text = say("fix.rambling", words=e.word_count, longest=e.longest_sentence)
+        found.append((text, "rambling"))
+    if e.off_topic:
+        found.append((say("fix.off_topic", question=question.strip()), "off_topic"))
+    if m.hedge_count >= _MANY_HEDGES:
+        found.append((say("fix.hedges_counted", top=_counted(say, m.hedges)), "hedges"))
+    if m.filler_count >= _MANY_FILLERS:
+        fix = _fix_delivery(say, m, only="fillers")
+        if fix is not None:
+            found.append(fix)
+    vague = not e.details and "situation" not in e.star_parts and e.i_actions < 2
+    if e.category == "behavioural" and vague and e.word_count >= _FAR_TOO_SHORT_WORDS // 2:
+        found.append((say("fix.vague"), "vague"))
+    return found
+
+
+def _counted(say: _Writer, counts: dict[str, int]) -> str:
+    """Every word with how often it was said, most often first, so the counts add up."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    # Word lists are lowercase; the English "I" is written as people write it.
+    return say.list([say("counted", word=_I.sub("I", w), count=c) for w, c in ranked])
 
 
 def _fix_structure(say: _Writer, a: Assessment) -> tuple[str, str] | None:
     e = a.evidence
     if e.word_count < 40:
-        return say("fix.story_short", words=e.word_count), "length_short"
+        return say("fix.story_short", words=e.word_count), "too_short"
     if e.missing_parts:
         parts = say.list([say(f"part.{p}") for p in e.missing_parts])
         return say("fix.structure_missing", parts=parts), "structure"
     return (say("fix.structure_order"), "structure") if not e.star_in_order else None
 
 
-def _fix_relevance(say: _Writer, a: Assessment) -> tuple[str, str] | None:
+def _fix_relevance(say: _Writer, question: str, a: Assessment) -> tuple[str, str] | None:
     e = a.evidence
     if e.word_count < 40:
-        return say("fix.relevance_short"), "length_short"
-    missing = [t for t in e.question_terms if t not in e.matched_terms]
-    if not missing:
+        return say("fix.relevance_short"), "too_short"
+    if a.scores.relevance >= 4:
         return None
-    key = "fix.relevance_partial" if e.matched_terms else "fix.relevance_terms"
-    return say(key, terms=say.list(missing[:_MAX_LISTED])), "relevance"
+    return say("fix.relevance_question", question=question.strip()), "relevance"
 
 
 def _fix_specificity(say: _Writer, a: Assessment) -> tuple[str, str]:
@@ -290,12 +346,15 @@ def _fix_result(say: _Writer, a: Assessment) -> tuple[str, str]:
     return say("fix.result_reflection"), "result_reflection"
 
 
-def _fix_delivery(say: _Writer, m: DeliveryMetrics) -> tuple[str, str] | None:
+def _fix_delivery(
+    say: _Writer, m: DeliveryMetrics, *, only: str | None = None
+) -> tuple[str, str] | None:
     problems = delivery_problems(m)
+    if only is not None:
+        problems = {only: 1}
     if not problems:
         return None
     worst = next(iter(problems))
-    top_fillers = sorted(m.fillers.items(), key=lambda item: (-item[1], item[0]))
     top_hedges = sorted(m.hedges.items(), key=lambda item: (-item[1], item[0]))
     stumble = next((r.phrase for r in m.repeated_phrases if r.back_to_back), "")
     personal = m.pace_basis == "personal" and m.baseline_wpm is not None
@@ -311,9 +370,7 @@ def _fix_delivery(say: _Writer, m: DeliveryMetrics) -> tuple[str, str] | None:
     fields: dict[str, dict[str, Any]] = {
         "fillers": {
             "count": m.filler_count,
-            "top": say.list(
-                [say("counted", word=w, count=c) for w, c in top_fillers[:_MAX_LISTED]]
-            ),
+            "top": _counted(say, m.fillers),
             "per_100": round(m.fillers_per_100_words),
         },
         "hedges": {"top": say.quoted([w for w, _ in top_hedges])},

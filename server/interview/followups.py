@@ -30,6 +30,7 @@ from server.interview.wording import (
 )
 
 FOLLOWUP_ORDER: tuple[str, ...] = ("result", "specificity", "structure", "relevance", "delivery")
+_ASK_OUTCOME = "result-outcome"
 # An answer with every dimension at least this good needs no follow-up.
 STRONG_SCORE = 4
 
@@ -59,13 +60,21 @@ class InterviewTexts(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 def pick_followup(
-    scores: Scores, metrics: DeliveryMetrics, language: str, exclude: Collection[str] = ()
+    scores: Scores,
+    metrics: DeliveryMetrics,
+    language: str,
+    exclude: Collection[str] = (),
+    *,
+    result_stated: bool = False,
 ) -> Followup | None:
     """The follow-up for an answer's weakest dimension not yet asked (ids in `exclude`).
 
     None when every dimension scores `STRONG_SCORE` or more, or every fitting follow-up was
-    asked. Deterministic: same input, same follow-up.
+    asked. Deterministic: same input, same follow-up. With `result_stated` (the answer said
+    how it ended) it never asks for the outcome: the person would feel unheard.
     """
+    if result_stated:
+        exclude = {*exclude, _ASK_OUTCOME}
     texts = interview_texts(language)
     weak = [d for d in FOLLOWUP_ORDER if getattr(scores, d) < STRONG_SCORE]
     weak.sort(key=lambda d: getattr(scores, d))  # stable: ties keep FOLLOWUP_ORDER

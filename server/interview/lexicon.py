@@ -98,6 +98,10 @@ class Lexicon(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     reflection_cues: tuple[str, ...]
     # Words that mean the same thing for relevance ("disagreement" answers "conflict").
     related_words: tuple[tuple[str, ...], ...]
+    # How situational ("how would you…") and opinion ("what is your…") questions start: they
+    # ask for a plan or a view, so they are not marked down for lacking a past result.
+    situational_openers: tuple[str, ...] = ()
+    opinion_openers: tuple[str, ...] = ()
     # The subject pronoun that `irregular_past` or a word ending in `past_suffixes` follows.
     subject_self: frozenset[str] = frozenset({"i"})
     past_suffixes: tuple[str, ...] = ("ed",)

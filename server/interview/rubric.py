@@ -9,7 +9,13 @@
   In pro-drop languages the verb says who: es "decidí", pt "resolvi" count as "I" and as
   actions, "decidimos" as "we" (see `Lexicon.first_person_verb`).
 - result: 1 + 2 for a result cue + 1 when its sentence has a number + 1 for a lesson learned.
+  Situational ("how would you…") and opinion ("what is your…") questions ask for a plan or a
+  view, not a past story: their answers score at least 3 on result and on structure.
 - delivery: 5 minus `delivery_problems` (pace, length, fillers, hedges, pauses, stumbles).
+
+Overall: the weighted mean (`WEIGHTS`), at most 40 when the answer is off topic: it shares no
+word with the question and, for a behavioural one, tells no story of what the speaker did and
+how it ended.
 
 Every list, cue and ending comes from the answer's language (`metrics.language`); the
 rules are the same in every language. Deterministic and explainable: `Evidence` records what
@@ -24,6 +30,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import Literal
 
 import msgspec
 
@@ -32,7 +39,8 @@ from server.interview.metrics import DeliveryMetrics, Token, is_number, tokenize
 from server.interview.types import Scores
 
 # 2: word lists and first-person rules per language (es, pt, fr, de, it); pace bands.
-RUBRIC_VERSION = "podium-rubric-2"
+# 3: results phrased as a before/after or a change; the question's category; more related words.
+RUBRIC_VERSION = "podium-rubric-3"
 
 # Overall = weighted mean of (score - 1) / 4, as 0-100. Content (what you did and what came of
 # it) is 80%, delivery 20%: interviewers judge the story more than its polish. Sum is 100.
@@ -60,7 +68,10 @@ _HEDGE_BANDS = (2.0, 4.0)
 _MAX_LONG_PAUSES = 2
 _MAX_REPETITIONS = 2
 _QUOTE_WORDS = 25
+_OFF_TOPIC_MAX_OVERALL = 40
 _RELATED_STEMS: dict[str, dict[str, str]] = {}
+
+Category = Literal["behavioural", "situational", "opinion"]
 
 
 class Evidence(msgspec.Struct, frozen=True, kw_only=True):
@@ -79,6 +90,9 @@ class Evidence(msgspec.Struct, frozen=True, kw_only=True):
     result_quote: str | None
     quantified_result: bool
     reflection: bool
+    category: Category = "behavioural"
+    longest_sentence: int = 0
+    off_topic: bool = False
 
 
 class Assessment(msgspec.Struct, frozen=True):
@@ -126,7 +140,20 @@ def analyse(question: str, transcript: str, metrics: DeliveryMetrics) -> Assessm
     i_count, we_count = _self_counts(texts, lexicon)
     quote, quantified = _result_sentence(tokens, lexicon)
     reflection = bool(_find_all(texts, lexicon.reflection_cues))
+    sentence_lengths = [len(s) for s in _sentences(tokens) if s]
 
+    category = question_category(question, lexicon)
+    # Shared words alone cannot tell: a story of what the speaker did, with how it ended, is
+    # taken to answer a behavioural question even in other words; a plan or a view must
+    # share something with what was asked.
+    told_a_story = len(actions) >= 2 and "result" in found
+    off_topic = (
+        word_count >= _MIN_ANSWER_WORDS
+        and bool(question_terms)
+        and _same_language(question, lexicon)
+        and not matched
+        and (category != "behavioural" or not told_a_story)
+    )
     evidence = Evidence(
         word_count=word_count,
         star_parts=found,
@@ -141,6 +168,9 @@ def analyse(question: str, transcript: str, metrics: DeliveryMetrics) -> Assessm
         result_quote=quote,
         quantified_result=quantified,
         reflection=reflection,
+        category=category,
+        off_topic=off_topic,
+        longest_sentence=max(sentence_lengths, default=0),
     )
     scores = Scores(
         structure=_structure(evidence),
@@ -149,7 +179,31 @@ def analyse(question: str, transcript: str, metrics: DeliveryMetrics) -> Assessm
         result=_result(evidence),
         delivery=delivery_score(metrics),
     )
-    return Assessment(scores=scores, overall=overall_score(scores), evidence=evidence)
+    overall = overall_score(scores)
+    if evidence.off_topic:
+        # An answer to another question is not a good answer however well it is told.
+        overall = min(overall, _OFF_TOPIC_MAX_OVERALL)
+    return Assessment(scores=scores, overall=overall, evidence=evidence)
+
+
+def question_category(question: str, lexicon: Lexicon) -> Category:
+    """What kind of answer the question asks for, from how it starts (per clause, so that
+    "Your team is split. What would you do?" is situational too)."""
+    clauses = [" ".join(t.text for t in clause) for clause in _sentences(tokenize(question))]
+    for clause in clauses:
+        if any(clause.startswith(opener) for opener in lexicon.situational_openers):
+            return "situational"
+    for clause in clauses:
+        if any(clause.startswith(opener) for opener in lexicon.opinion_openers):
+            return "opinion"
+    return "behavioural"
+
+
+def _same_language(question: str, lexicon: Lexicon) -> bool:
+    """Whether the question is in the answer's language (it uses one of its small words):
+    words cannot be compared across languages."""
+    small = lexicon.function_words | lexicon.question_words
+    return any(t.text in small for t in tokenize(question))
 
 
 def delivery_score(metrics: DeliveryMetrics) -> int:
@@ -184,6 +238,8 @@ def _structure(e: Evidence) -> int:
     score = 1 + len(e.star_parts)
     if len(e.star_parts) == len(STAR_PARTS) and not e.star_in_order:
         score -= 1
+    if e.category != "behavioural":
+        score = max(score, 3)  # a plan or a view need not be told as a past story
     return min(score, 2) if e.word_count < _MIN_STORY_WORDS else score
 
 
@@ -210,7 +266,8 @@ def _result(e: Evidence) -> int:
     if e.word_count < _MIN_ANSWER_WORDS:
         return 1
     has_result = "result" in e.star_parts
-    return min(5, 1 + 2 * has_result + e.quantified_result + e.reflection)
+    score = min(5, 1 + 2 * has_result + e.quantified_result + e.reflection)
+    return score if e.category == "behavioural" else max(score, 3)
 
 
 def _find_all(texts: Sequence[str], phrases: Sequence[str]) -> list[int]:
@@ -358,13 +415,18 @@ def _marked_name(said: str) -> bool:
     return any(ch.isdigit() for ch in said) or sum(ch.isupper() for ch in said) >= 2
 
 
-def _result_sentence(tokens: Sequence[Token], lexicon: Lexicon) -> tuple[str | None, bool]:
-    """The sentence that states the result (a quantified one first) and whether it has a number."""
+def _sentences(tokens: Sequence[Token]) -> list[list[Token]]:
     sentences: list[list[Token]] = [[]]
     for token in tokens:
         sentences[-1].append(token)
         if token.boundary == ".":
             sentences.append([])
+    return sentences
+
+
+def _result_sentence(tokens: Sequence[Token], lexicon: Lexicon) -> tuple[str | None, bool]:
+    """The sentence that states the result (a quantified one first) and whether it has a number."""
+    sentences = _sentences(tokens)
     with_result = [
         s for s in sentences if s and _find_all([t.text for t in s], lexicon.result_cues)
     ]

@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from server.interview.coach import request_metrics
+from server.interview.metrics import compute_metrics, words_from_text
 from server.interview.questions import COMPETENCIES
+from server.interview.rubric import analyse
 from server.interview.types import FeedbackRequest, PastAnswer, Scores
 
 if TYPE_CHECKING:
@@ -143,6 +146,8 @@ def build_answer_prompt(request: FeedbackRequest) -> str:
         f"Language code of the answer: {request.language}",
         f"The candidate's answer:\n<answer>\n{_quote(request.transcript)}\n</answer>",
         "Delivery metrics measured from the audio:\n" + _format_metrics(request.metrics),
+        "What the rubric found (facts to ground your feedback in; do not contradict them):\n"
+        + rubric_findings(request),
     ]
     if request.history:
         sections.append(_format_history(request.history))
@@ -161,8 +166,18 @@ def build_followup_prompt(request: FollowupRequest) -> str:
             f"The candidate's answer:\n<answer>\n{_quote(request.transcript)}\n</answer>",
             f"Rubric scores of the answer (1-5, never mention them): {scores}",
             f"Weakest dimension, to probe: {hint}",
+            _stated_result(request.question, request.transcript, request.language),
         ]
     )
+
+
+def _stated_result(question: str, transcript: str, language: str) -> str:
+    """Whether the answer already said how it ended, so the follow-up never asks again."""
+    metrics = compute_metrics(words_from_text(transcript), duration_s=0.0, language=language)
+    quote = analyse(question, transcript, metrics).evidence.result_quote
+    if quote is None:
+        return "The answer did not say how it ended."
+    return f'The answer already gave its outcome ("{quote}"): do not ask for the outcome again.'
 
 
 def build_questions_prompt(request: QuestionsRequest) -> str:
@@ -187,6 +202,40 @@ def _quote(text: str, empty: str = "(no words were recognised)") -> str:
     for tag in _TAGS:
         text = text.replace(f"<{tag}>", "").replace(f"</{tag}>", "")
     return text.strip() or empty
+
+
+_CATEGORY_NOTES = {
+    "behavioural": "asks for one real past example; judge the situation, own actions and result",
+    "situational": "asks what they would do; judge the plan, not a past result",
+    "opinion": "asks for a view or a self-assessment; judge honesty and a supporting example",
+}
+
+
+def rubric_findings(request: FeedbackRequest) -> str:
+    """The offline rubric's facts about the answer as lines: category, length, story parts,
+    result, topic, hedges and fillers with the words said, pace."""
+    metrics = request_metrics(request)
+    a = analyse(request.question, request.transcript, metrics)
+    e = a.evidence
+    scores = ", ".join(f"{k} {v}" for k, v in msgspec.structs.asdict(a.scores).items())
+    lines = [
+        f"- question category: {e.category} ({_CATEGORY_NOTES[e.category]})",
+        f"- rubric scores (1-5): {scores}; overall {a.overall}/100",
+        f"- length: {e.word_count} words, longest sentence {e.longest_sentence} words"
+        + (f", spoken over {metrics.spoken_span_s:.0f} s" if metrics.spoken_span_s else ""),
+        f"- story parts heard: {', '.join(e.star_parts) or 'none'}; "
+        f"missing: {', '.join(e.missing_parts) or 'none'}",
+        f'- result stated: "{e.result_quote}"' if e.result_quote else "- no result stated",
+    ]
+    if e.off_topic:
+        lines.append("- off topic: the answer shares nothing with what the question asks")
+    for label, counts in (("hedges", metrics.hedges), ("fillers", metrics.fillers)):
+        if counts:
+            said = ", ".join(f'"{w}" x{c}' for w, c in sorted(counts.items(), key=lambda i: -i[1]))
+            lines.append(f"- {label} said ({sum(counts.values())}): {said}")
+    if metrics.words_per_minute:
+        lines.append(f"- pace: {metrics.words_per_minute:.0f} words a minute ({metrics.pace})")
+    return "\n".join(lines)
 
 
 def _format_metrics(metrics: Mapping[str, Any]) -> str:

@@ -27,6 +27,7 @@ from server.interview.followups import pick_followup
 from server.interview.live import AnswerWatch
 from server.interview.nudges import Nudge, NudgeTracker
 from server.interview.report import QuestionResult, build_report, question_result
+from server.interview.rubric import analyse
 from server.interview.types import Scores
 from server.session.answers import AnswerFlow
 from server.session.context import SessionContext
@@ -341,8 +342,13 @@ class InterviewFlow:
     ) -> bool:
         if not interview.options.followups or not outcome.transcript.strip():
             return False
+        stated = analyse(turn.question.question_text, outcome.transcript, outcome.metrics)
         offline = pick_followup(
-            scores, outcome.metrics, self._language, exclude=interview.followups_asked
+            scores,
+            outcome.metrics,
+            self._language,
+            exclude=interview.followups_asked,
+            result_stated=stated.evidence.result_quote is not None,
         )
         if offline is None:
             return False

@@ -72,3 +72,10 @@ def test_translations_have_every_template(language: str) -> None:
         assert [t.id for t in translated.followups[key]] == [t.id for t in templates]
     assert translated.practice.keys() == english.practice.keys()
     assert translated.nudges.keys() == english.nudges.keys()
+
+
+def test_never_asks_for_the_outcome_when_one_was_given() -> None:
+    unheard = pick_followup(scores(result=3), OK, "en")
+    heard = pick_followup(scores(result=3), OK, "en", result_stated=True)
+    assert unheard is not None and unheard.id == "result-outcome"
+    assert heard is not None and heard.id != "result-outcome"

@@ -117,6 +117,8 @@ async def test_requests_carry_prompt_schema_and_key(
             assert past.transcript in prompt
         assert score_trend(sorted(HISTORY, key=lambda p: p.created_at)) in prompt
         assert "48 -> 61" in prompt
+        assert "question category: behavioural" in prompt
+        assert "no result stated" in prompt
     config = generate.body["generationConfig"]
     assert config["responseMimeType"] == "application/json"
     schema = config["responseJsonSchema"]
@@ -367,3 +369,20 @@ async def test_practice_falls_back_to_the_offline_coach(
     stored = await store.get_answer("bob", answer_id)
     assert stored.transcript == ANSWER_TEXT
     assert stored.feedback is not None and stored.feedback.provider == OfflineCoach.name
+
+
+def test_prompt_carries_category_hedges_fillers_and_findings() -> None:
+    from server.llm.prompts import build_answer_prompt
+
+    request = FeedbackRequest(
+        question="What would you do if a launch slipped by a month?",
+        role="product manager",
+        language="en",
+        transcript="I think I would, um, maybe tell the client early. I think, um, that is fair.",
+        metrics={},
+    )
+    prompt = build_answer_prompt(request)
+    assert "question category: situational" in prompt
+    assert 'hedges said (3): "i think" x2, "maybe" x1' in prompt
+    assert 'fillers said (2): "um" x2' in prompt
+    assert "length: 16 words" in prompt

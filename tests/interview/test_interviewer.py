@@ -29,6 +29,7 @@ from server.llm.prompts import (
     MAX_QUESTION_CHARS,
     QUESTIONS_INSTRUCTION,
     RUBRIC_DIMENSIONS,
+    build_followup_prompt,
 )
 from tests.interview.gemini_setup import (
     HTTP_FAILURES,
@@ -96,6 +97,8 @@ async def test_followup_returns_the_question_gemini_wrote(
     assert prompt.count("</answer>") == 1
     for expected in (FOLLOWUP.question, FOLLOWUP.role, RUBRIC_DIMENSIONS["result"], "result 1"):
         assert expected in prompt
+    assert "The answer did not say how it ended." in prompt
+
     config = request.body["generationConfig"]
     assert config["responseMimeType"] == "application/json"
     assert sorted(request.schema["properties"]) == ["question"]
@@ -395,3 +398,12 @@ async def test_a_blocked_feedback_keeps_its_own_message(fake: FakeGemini) -> Non
     assert caught.value.code == "gemini_blocked"
     assert caught.value.message == "Gemini declined to give feedback on this answer"
     assert sorted(r.call for r in fake.requests) == ["prose", "scores"]
+
+
+def test_followup_prompt_says_when_the_outcome_was_given() -> None:
+    told = msgspec.structs.replace(
+        FOLLOWUP, transcript="I led the move. We finished the migration two weeks early."
+    )
+    prompt = build_followup_prompt(told)
+    assert "already gave its outcome" in prompt
+    assert "two weeks early" in prompt
