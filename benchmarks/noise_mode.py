@@ -47,11 +47,12 @@ def parse_noise_kinds(text: str) -> list[str]:
 
 def parse_snrs(text: str) -> list[float]:
     try:
-        return [float(part) for part in text.split(",") if part.strip()]
+        snrs = [float(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--snr wants numbers in dB like 20,10,5: {text!r}"
-        ) from None
+        snrs = []
+    if not snrs:
+        raise argparse.ArgumentTypeError(f"--snr wants numbers in dB like 20,10,5: {text!r}")
+    return snrs
 
 
 def _noisy(
@@ -120,24 +121,28 @@ def _seconds(value: float | None) -> str:
 
 
 def noise_rows(runs: Sequence[tuple[Condition, BenchResult]]) -> list[str]:
-    """One Markdown table row per condition."""
+    """One Markdown table row per condition and server configuration."""
     rows = []
     for condition, result in runs:
-        level = result.levels[0] if result.levels else None
-        if level is None:
-            rows.append(f"| {condition.name} | not measured | | | | | |")
-            continue
-        report = level.summary
-        audio_min = sum(c.sent_audio_ms for c in level.clips) / 60_000
-        per_min = report.utterances / audio_min if audio_min else 0.0
-        wer = "-" if report.wer is None else f"{report.wer:.1%}"
-        words = sum(_words(c.hypothesis) for c in level.clips)
-        invented = str(words) if condition.snr_db is None and condition.kind else "-"
-        rows.append(
-            f"| {condition.name} | {wer} | {_seconds(report.final_latency_s.p50)} | "
-            f"{_seconds(report.final_latency_s.p95)} | {report.utterances} | {per_min:.1f} | "
-            f"{invented} |"
-        )
+        configs = [(result.config_name or "main", result.levels)] + [
+            (other.name, other.levels) for other in result.compared
+        ]
+        for name, levels in configs:
+            if not levels:
+                rows.append(f"| {condition.name} | {name} | not measured | | | | | |")
+                continue
+            level = levels[0]
+            report = level.summary
+            audio_min = sum(c.sent_audio_ms for c in level.clips) / 60_000
+            per_min = report.utterances / audio_min if audio_min else 0.0
+            wer = "-" if report.wer is None else f"{report.wer:.1%}"
+            words = sum(_words(c.hypothesis) for c in level.clips)
+            invented = str(words) if condition.snr_db is None and condition.kind else "-"
+            rows.append(
+                f"| {condition.name} | {name} | {wer} | {_seconds(report.final_latency_s.p50)} | "
+                f"{_seconds(report.final_latency_s.p95)} | {report.utterances} | {per_min:.1f} | "
+                f"{invented} |"
+            )
     return rows
 
 
@@ -169,9 +174,9 @@ def write_noise_report(
             "",
         ]
     lines += [
-        "| condition | WER | final p50 s | final p95 s | utterances | utterances/min | "
+        "| condition | server | WER | final p50 s | final p95 s | utterances | utterances/min | "
         "words on noise only |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
         *noise_rows(runs),
         "",
         "Definitions: noise is mixed at the SNR over the speech part of each clip (manifest "
