@@ -45,6 +45,9 @@ class VadConfig(msgspec.Struct, frozen=True, kw_only=True):
     room, so a speech frame more than `foreground_db` below the person's level (a peak of speech
     frame levels that falls `foreground_decay_db_per_s`) neither opens an utterance nor holds
     one open: other talkers do not delay the final. 0 turns the gate off.
+
+    `sentence_end_ms` is the shorter hangover once the decode of the utterance so far ends a
+    sentence (the transcript stream asks for it with `close_pause`); 0: always `end_ms`.
     """
 
     aggressiveness: int = 2
@@ -58,6 +61,7 @@ class VadConfig(msgspec.Struct, frozen=True, kw_only=True):
     voicing_window_ms: int = 300
     foreground_db: float = 0.0
     foreground_decay_db_per_s: float = 0.5
+    sentence_end_ms: int = 0
 
     def __post_init__(self) -> None:
         if self.aggressiveness not in (0, 1, 2, 3):
@@ -66,6 +70,8 @@ class VadConfig(msgspec.Struct, frozen=True, kw_only=True):
             raise ConfigError("VAD frame_ms must be 10, 20 or 30")
         if min(self.start_ms, self.end_ms) <= 0 or min(self.pre_roll_ms, self.tail_ms) < 0:
             raise ConfigError("VAD start/end must be positive, pre-roll/tail not negative")
+        if not 0 <= self.sentence_end_ms <= self.end_ms:
+            raise ConfigError("VAD sentence_end_ms must be between 0 (off) and end_ms")
         if self.foreground_db < 0 or self.foreground_decay_db_per_s < 0:
             raise ConfigError("VAD foreground gate and its decay must not be negative")
         if self.max_utterance_s * 1000 < 2 * max(self.end_ms, self.frame_ms * 4):
@@ -82,6 +88,7 @@ class VadConfig(msgspec.Struct, frozen=True, kw_only=True):
             pre_roll_ms=settings.vad_pre_roll_ms,
             max_utterance_s=settings.max_utterance_s,
             foreground_db=settings.vad_foreground_db,
+            sentence_end_ms=settings.vad_sentence_end_ms,
         )
 
 
@@ -201,6 +208,19 @@ class Segmenter:
     def in_pause(self) -> bool:
         """An utterance is open but its latest frames are not speech (hangover running)."""
         return self._state is _State.STOPPING
+
+    @property
+    def pause_ms(self) -> int:
+        """Audio received since the open utterance's last speech frame (0 when speaking)."""
+        return self.received_ms - self.last_voiced_end_ms if self.in_pause else 0
+
+    def close_pause(self) -> list[SegmentEvent]:
+        """Close the open utterance now as silence would, if it is in a pause (a sentence
+        ended: the caller knows from the decode); no event otherwise."""
+        events: list[SegmentEvent] = []
+        if self.in_pause:
+            self._close(self._speech_end_ms(), "silence", events)
+        return events
 
     def utterance_audio(self) -> NDArray[np.int16]:
         """A copy of the open utterance's audio so far (pre-roll included); empty if none."""
