@@ -306,6 +306,7 @@ def test_config_from_settings():
         {"pre_roll_ms": -1},
         {"max_utterance_s": 0.5},
         {"foreground_db": -1.0},
+        {"sentence_end_ms": 600},
     ],
 )
 def test_bad_config_is_refused(fields):
