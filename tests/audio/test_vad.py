@@ -335,3 +335,12 @@ def test_foreground_gate_ends_the_utterance_while_the_room_talks_on(speech_dir, 
     # The room holds the utterance open well past the person's end; the gate does not.
     assert person_end(VadConfig()) > person_end_ms + 700
     assert person_end(VadConfig(foreground_db=FOREGROUND_DB)) <= person_end_ms + 100
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("PODIUM_VAD_SENTENCE_END_MS", "600"), ("PODIUM_VAD_FOREGROUND_DB", "-3")],
+)
+def test_bad_vad_settings_name_the_setting(variable, value):
+    with pytest.raises(ConfigError, match=variable):
+        load_settings(environ={variable: value})
