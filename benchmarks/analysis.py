@@ -144,9 +144,10 @@ def latency_report(clips: Sequence[ClipRecord]) -> LatencyReport:
     """Summaries over every utterance of the clips; WER over the clips that completed."""
     utterances = [u for clip in clips for u in clip.utterances]
     scored = [clip for clip in clips if clip.error is None]
+    # Noise-only clips have no reference words: no WER, their words are counted apart.
     wer = (
         word_error_rate([c.reference_text for c in scored], [c.hypothesis for c in scored])
-        if scored
+        if any(c.reference_text.strip() for c in scored)
         else None
     )
     return LatencyReport(

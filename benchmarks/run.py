@@ -26,6 +26,13 @@ from benchmarks.analysis import capacity
 from benchmarks.baselines import PreparedClip
 from benchmarks.compare import ServerConfig, check_configs, parse_config
 from benchmarks.feedback_flow import answer_clips
+from benchmarks.noise import NOISE_KINDS
+from benchmarks.noise_mode import (
+    noise_conditions,
+    parse_noise_kinds,
+    parse_snrs,
+    write_noise_report,
+)
 from benchmarks.phases import (
     Plan,
     RunLog,
@@ -137,6 +144,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure server configurations side by side, each on its own local server with "
         "these environment variables (repeat it; the first is the main one)",
     )
+    parser.add_argument(
+        "--noise",
+        type=parse_noise_kinds,
+        default=[],
+        help="noise mode: comma-separated kinds of " + ",".join(NOISE_KINDS) + " mixed into "
+        "each clip at each --snr, plus clean clips and noise-only audio of each kind; writes "
+        "noise.md and one folder per condition",
+    )
+    parser.add_argument(
+        "--snr",
+        type=parse_snrs,
+        default=[20.0, 10.0, 5.0],
+        help="with --noise: signal-to-noise ratios in dB over the speech part (default 20,10,5)",
+    )
+    parser.add_argument(
+        "--noise-seed", type=int, default=0, help="with --noise: seed of the noise (default 0)"
+    )
     parser.add_argument("--no-baselines", action="store_true", help="skip offline and naive")
     parser.add_argument("--no-feedback", action="store_true", help="skip the interview flow")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -210,7 +234,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.server and len(configs) > 1:
         parser.error("--config compares local servers: it does not go with --server")
     started_at = datetime.now(UTC)
-    started = time.perf_counter()
     load_start = list(os.getloadavg())
     if not args.manifest.is_file():
         parser.error(
@@ -227,22 +250,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not selected:
         parser.error(f"no {args.language!r} clips of at most {args.max_clip_s:g} s in the manifest")
     clips = prepare_clips(selected, args.manifest.parent)
-    plan = Plan(
-        streams=streams,
-        stream=StreamOptions(
-            realtime=args.realtime,
-            language=args.language,
-            lead_ms=args.lead_ms,
-            level_s=args.level_s,
-        ),
-        baselines=not args.no_baselines,
-        feedback_answers=0 if args.no_feedback else (1 if args.quick else args.feedback_answers),
-        gemini=not (args.no_feedback or args.quick or args.server),
-        gemini_delay_ms=args.gemini_delay_ms,
-        gemini_chunk_delay_ms=args.gemini_chunk_delay_ms,
-        configs=configs,
-    )
-    answers = answer_clips(clips, plan.feedback_answers)
     out_dir = args.out or RESULTS_DIR / (
         started_at.strftime("%Y%m%d-%H%M%S") + ("-quick" if args.quick else "")
     )
@@ -252,6 +259,57 @@ def main(argv: Sequence[str] | None = None) -> int:
             "timings will be noisy",
             file=sys.stderr,
         )
+    if args.noise:
+        conditions = noise_conditions(clips, args.noise, args.snr, seed=args.noise_seed)
+        runs = []
+        for condition in conditions:
+            print(f"podium bench: noise condition {condition.name}", file=sys.stderr)
+            result = _measure(
+                args, argv, condition.clips, out_dir / condition.name, streams, configs, noise=True
+            )
+            runs.append((condition, result))
+        path = write_noise_report(
+            runs, out_dir, command=["podium", "bench", *(sys.argv[1:] if argv is None else argv)]
+        )
+        print(f"wrote {path}")
+        return 0
+    result = _measure(args, argv, clips, out_dir, streams, configs, noise=False)
+    finals = [u for lv in result.levels for c in lv.clips for u in c.utterances]
+    return 0 if any(u.final_latency_s is not None for u in finals) else 1
+
+
+def _measure(
+    args: argparse.Namespace,
+    argv: Sequence[str] | None,
+    clips: list[PreparedClip],
+    out_dir: Path,
+    streams: list[int],
+    configs: list[ServerConfig],
+    *,
+    noise: bool,
+) -> BenchResult:
+    """One measurement of `clips` written into `out_dir` (noise mode: no baselines, no feedback)."""
+    started_at = datetime.now(UTC)
+    started = time.perf_counter()
+    load_start = list(os.getloadavg())
+    plan = Plan(
+        streams=streams,
+        stream=StreamOptions(
+            realtime=args.realtime,
+            language=args.language,
+            lead_ms=args.lead_ms,
+            level_s=args.level_s,
+        ),
+        baselines=not (args.no_baselines or noise),
+        feedback_answers=0
+        if args.no_feedback or noise
+        else (1 if args.quick else args.feedback_answers),
+        gemini=not (args.no_feedback or noise or args.quick or args.server),
+        gemini_delay_ms=args.gemini_delay_ms,
+        gemini_chunk_delay_ms=args.gemini_chunk_delay_ms,
+        configs=configs,
+    )
+    answers = answer_clips(clips, plan.feedback_answers)
     settings = load_settings()
     notes: list[str] = []
     offline = naive = None
@@ -321,5 +379,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     for note in notes:
         print(f"note: {note}")
     print("wrote " + ", ".join(str(p) for p in paths))
-    finals = [u for lv in measured.levels for c in lv.clips for u in c.utterances]
-    return 0 if any(u.final_latency_s is not None for u in finals) else 1
+    return result

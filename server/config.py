@@ -64,6 +64,11 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     vad_start_ms: int = 90
     vad_end_ms: int = 450
     vad_pre_roll_ms: int = 300
+    # Foreground gate: speech this many dB below the person's level does not hold an
+    # utterance open (0: off). See `server.audio.vad.VadConfig`.
+    vad_foreground_db: float = 0.0
+    # Silence that closes an utterance once its decode so far ends a sentence (0: off).
+    vad_sentence_end_ms: int = 0
     max_utterance_s: float = 20.0
 
     # WebRTC.
@@ -110,6 +115,13 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
             raise ConfigError(f"{setting_name('vad_aggressiveness')} must be 0, 1, 2 or 3")
         if self.vad_frame_ms not in (10, 20, 30):
             raise ConfigError(f"{setting_name('vad_frame_ms')} must be 10, 20 or 30")
+        if not 0 <= self.vad_sentence_end_ms <= self.vad_end_ms:
+            raise ConfigError(
+                f"{setting_name('vad_sentence_end_ms')} must be between 0 (off) and "
+                f"{setting_name('vad_end_ms')}"
+            )
+        if self.vad_foreground_db < 0:
+            raise ConfigError(f"{setting_name('vad_foreground_db')} must be 0 (off) or more")
         if not 1 <= self.port <= 65535:
             raise ConfigError(
                 f"{setting_name('port')} must be between 1 and 65535, not {self.port}"

@@ -56,6 +56,18 @@ class TranscriptionStats:
     errors: int = 0
 
 
+# Final punctuation: the decode of the utterance so far ends a sentence. Not an ellipsis:
+# Whisper writes one where the speaker trails off mid-thought.
+_SENTENCE_ENDS = (".", "?", "!")
+_TRAILING_OFF = ("..", "\u2026")
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether a decoded text ends a sentence (final punctuation, not an ellipsis)."""
+    text = text.rstrip().rstrip("\"')\u201d\u2019")
+    return text.endswith(_SENTENCE_ENDS) and not text.endswith(_TRAILING_OFF)
+
+
 def _ms(samples: int) -> int:
     return samples * 1000 // SAMPLE_RATE_HZ
 
@@ -122,6 +134,7 @@ class TranscriptStream:
     def push(self, samples: NDArray[np.int16]) -> None:
         """Feed received audio (cheap: the VAD runs in microseconds per frame)."""
         self._segmented(self._segmenter.push(samples))
+        self._end_sentence()
 
     def end_utterance(self) -> None:
         """Close the open utterance now (end of an answer, end of the stream)."""
@@ -247,7 +260,23 @@ class TranscriptStream:
             return False
         self._speculative_key, self._speculative = key, transcript
         self._publish_partial(utterance_id, transcript, key[1], len(audio))
+        self._end_sentence()
         return True
+
+    def _end_sentence(self) -> None:
+        """Close the utterance after the shorter hangover when the speculative final (the
+        decode of exactly the audio the final would have) ends a sentence; a pause mid-sentence
+        keeps the full hangover."""
+        limit_ms = self._vad_config.sentence_end_ms
+        utterance_id = self._segmenter.open_utterance_id
+        if not limit_ms or utterance_id is None or self._speculative is None:
+            return
+        if self._segmenter.pause_ms < limit_ms:
+            return
+        if self._speculative_key != self._speculation_key(utterance_id):
+            return  # the decode is of an earlier pause: speech came back since
+        if ends_sentence(self._speculative.text):
+            self._segmented(self._segmenter.close_pause())
 
     def _agreement_for(self, utterance_id: int) -> LocalAgreement:
         if self._agreement_utterance != utterance_id:

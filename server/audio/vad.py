@@ -40,6 +40,14 @@ class VadConfig(msgspec.Struct, frozen=True, kw_only=True):
     normalised autocorrelation peak of at least `voicing_threshold` at a pitch lag (measured:
     at most 0.26 over 60 s of white, pink or brown noise loud enough to fool webrtcvad; median
     0.37 on voiced speech frames). 0 turns the guard off.
+
+    `foreground_db` is the foreground gate: the person at the microphone is louder than the
+    room, so a speech frame more than `foreground_db` below the person's level (a peak of speech
+    frame levels that falls `foreground_decay_db_per_s`) neither opens an utterance nor holds
+    one open: other talkers do not delay the final. 0 turns the gate off.
+
+    `sentence_end_ms` is the shorter hangover once the decode of the utterance so far ends a
+    sentence (the transcript stream asks for it with `close_pause`); 0: always `end_ms`.
     """
 
     aggressiveness: int = 2
@@ -51,6 +59,9 @@ class VadConfig(msgspec.Struct, frozen=True, kw_only=True):
     tail_ms: int = 150
     voicing_threshold: float = 0.3
     voicing_window_ms: int = 300
+    foreground_db: float = 0.0
+    foreground_decay_db_per_s: float = 0.5
+    sentence_end_ms: int = 0
 
     def __post_init__(self) -> None:
         if self.aggressiveness not in (0, 1, 2, 3):
@@ -59,6 +70,10 @@ class VadConfig(msgspec.Struct, frozen=True, kw_only=True):
             raise ConfigError("VAD frame_ms must be 10, 20 or 30")
         if min(self.start_ms, self.end_ms) <= 0 or min(self.pre_roll_ms, self.tail_ms) < 0:
             raise ConfigError("VAD start/end must be positive, pre-roll/tail not negative")
+        if not 0 <= self.sentence_end_ms <= self.end_ms:
+            raise ConfigError("VAD sentence_end_ms must be between 0 (off) and end_ms")
+        if self.foreground_db < 0 or self.foreground_decay_db_per_s < 0:
+            raise ConfigError("VAD foreground gate and its decay must not be negative")
         if self.max_utterance_s * 1000 < 2 * max(self.end_ms, self.frame_ms * 4):
             raise ConfigError("max_utterance_s is too short for the VAD timings")
 
@@ -72,6 +87,8 @@ class VadConfig(msgspec.Struct, frozen=True, kw_only=True):
             end_ms=settings.vad_end_ms,
             pre_roll_ms=settings.vad_pre_roll_ms,
             max_utterance_s=settings.max_utterance_s,
+            foreground_db=settings.vad_foreground_db,
+            sentence_end_ms=settings.vad_sentence_end_ms,
         )
 
 
@@ -145,6 +162,9 @@ class Segmenter:
         self._received_samples = 0
         self._analysis = np.zeros(_PERIODICITY_WINDOW, dtype=np.int16)
         self._frames_since_periodic = math.inf
+        self._foreground_level_db = -math.inf
+        self._foreground_frame = 0
+        self._foreground_decay = config.foreground_decay_db_per_s * config.frame_ms / 1000
         # Frames kept from index `_buffer_start` on: the open utterance, or the pre-roll.
         self._buffer_start = 0
         self._buffer: list[NDArray[np.int16]] = []
@@ -188,6 +208,19 @@ class Segmenter:
     def in_pause(self) -> bool:
         """An utterance is open but its latest frames are not speech (hangover running)."""
         return self._state is _State.STOPPING
+
+    @property
+    def pause_ms(self) -> int:
+        """Audio received since the open utterance's last speech frame (0 when speaking)."""
+        return self.received_ms - self.last_voiced_end_ms if self.in_pause else 0
+
+    def close_pause(self) -> list[SegmentEvent]:
+        """Close the open utterance now as silence would, if it is in a pause (a sentence
+        ended: the caller knows from the decode); no event otherwise."""
+        events: list[SegmentEvent] = []
+        if self.in_pause:
+            self._close(self._speech_end_ms(), "silence", events)
+        return events
 
     def utterance_audio(self) -> NDArray[np.int16]:
         """A copy of the open utterance's audio so far (pre-roll included); empty if none."""
@@ -240,10 +273,12 @@ class Segmenter:
     def _step(self, frame: NDArray[np.int16], events: list[SegmentEvent]) -> None:
         index = self._next_frame
         vad_voiced, is_speech = self._classify(frame)
+        energy = float(np.mean(np.square(frame, dtype=np.float64)))
+        is_speech = is_speech and self._in_foreground(energy)
         self._buffer.append(frame)
         self._vad_voiced.append(vad_voiced)
         self._is_speech.append(is_speech)
-        self._energy.append(float(np.mean(np.square(frame, dtype=np.float64))))
+        self._energy.append(energy)
         self._next_frame += 1
 
         if not self._is_open:
@@ -264,6 +299,21 @@ class Segmenter:
             self._close(self._speech_end_ms(), "silence", events)
         elif self._next_frame - self._utterance_start >= self._max_frames:
             self._split(events)
+
+    def _in_foreground(self, energy: float) -> bool:
+        """Whether a speech frame of mean square `energy` is the person's, not the room's;
+        updates the person's level (gate off: every speech frame is)."""
+        if self.config.foreground_db <= 0:
+            return True
+        level_db = 10 * math.log10(energy + 1.0)
+        decayed = self._foreground_level_db - self._foreground_decay * (
+            self._next_frame - self._foreground_frame
+        )
+        if level_db < decayed - self.config.foreground_db:
+            return False
+        self._foreground_level_db = max(level_db, decayed)
+        self._foreground_frame = self._next_frame
+        return True
 
     def _open(self, onset: int, events: list[SegmentEvent]) -> None:
         self._utterance_id += 1

@@ -247,3 +247,27 @@ async def test_audio_waits_while_finals_are_backed_up_and_finals_come_in_order(
             if isinstance(e, PartialTranscript) and e.utterance_id == final.utterance_id
         ]
     assert run.stream.pending_finals == 0
+
+
+@pytest.mark.parametrize(
+    ("decoded", "utterances"),
+    [
+        ("We decided.", 2),  # a sentence ended: the shorter hangover closes it in the pause
+        ("Is that so?", 2),
+        ("and then...", 1),  # trailing off mid-thought keeps the full hangover
+        ("and then we", 1),
+    ],
+)
+async def test_a_finished_sentence_ends_the_utterance_in_a_shorter_pause(
+    speech: NDArray[np.int16], open_run: Callable[..., Run], decoded: str, utterances: int
+) -> None:
+    first, second = speech[: speech.size // 2], speech[speech.size // 2 :]
+    pause_ms = 400  # shorter than end_ms (450), longer than sentence_end_ms
+    pushed = np.concatenate([silence(500), first, silence(pause_ms), second, silence(1500)])
+    transcriber = ScriptedTranscriber(pushed, lambda d: decoded if d.final else "partial")
+    run = open_run(transcriber, sentence_end_ms=250)
+    step = 20 * 16  # 20 ms packets, each decoded before the next, as in real time
+    for start in range(0, pushed.size, step):
+        run.stream.push(pushed[start : start + step])
+        await run.stream.drain()
+    assert len(run.of(FinalTranscript)) == utterances

@@ -26,6 +26,9 @@ PAD_MS = 1000
 # webrtcvad keeps calling frames voiced for a few frames after speech stops (its own hangover):
 # measured 120 ms into digital silence at mode 2 (en_jfk_inaugural ends mid-word).
 WEBRTCVAD_HANGOVER_MS = 150
+# Another talker this far below the person, and the foreground gate's margin.
+ROOM_BELOW_DB = 10.0
+FOREGROUND_DB = 12.0
 
 
 def padded(speech_dir: Path, clip: Clip) -> NDArray[np.int16]:
@@ -280,12 +283,17 @@ def run_on(segmenter: Segmenter, samples: NDArray[np.int16]) -> list[SegmentEven
 
 def test_config_from_settings():
     settings = load_settings(
-        environ={"PODIUM_VAD_AGGRESSIVENESS": "3", "PODIUM_VAD_END_MS": "600"},
+        environ={
+            "PODIUM_VAD_AGGRESSIVENESS": "3",
+            "PODIUM_VAD_END_MS": "600",
+            "PODIUM_VAD_FOREGROUND_DB": "12",
+        },
         overrides={"max_utterance_s": 12.5, "vad_frame_ms": 20},
     )
     config = VadConfig.from_settings(settings)
     assert (config.aggressiveness, config.end_ms, config.max_utterance_s) == (3, 600, 12.5)
     assert (config.frame_ms, config.start_ms, config.pre_roll_ms) == (20, 90, 300)
+    assert config.foreground_db == 12.0
 
 
 @pytest.mark.parametrize(
@@ -297,8 +305,42 @@ def test_config_from_settings():
         {"end_ms": -30},
         {"pre_roll_ms": -1},
         {"max_utterance_s": 0.5},
+        {"foreground_db": -1.0},
+        {"sentence_end_ms": 600},
     ],
 )
 def test_bad_config_is_refused(fields):
     with pytest.raises(ConfigError):
         VadConfig(**fields)
+
+
+def test_foreground_gate_ends_the_utterance_while_the_room_talks_on(speech_dir, manifest):
+    """The person (a clip) over a quieter talker who goes on after them: with the gate the
+    utterance ends at the person's end of speech; without it the room holds it open."""
+    person = clip_named(manifest, "en_librispeech_quilter.wav")
+    voice, _ = read_wav_int16(speech_dir / person.audio)
+    room, _ = read_wav_int16(speech_dir / clip_named(manifest, "en_ls2412_153948_0000.wav").audio)
+    lead = np.zeros(PAD_MS * RATE_HZ // 1000, dtype=np.int16)
+    near = np.concatenate((lead, voice, np.zeros(4 * RATE_HZ, dtype=np.int16)))
+    far = room[: near.size].astype(np.float64) * 10 ** (-ROOM_BELOW_DB / 20)
+    mixed = (near + far).clip(-32768, 32767).astype(np.int16)
+    person_end_ms = PAD_MS + round(person.speech_end_s * 1000)
+
+    def person_end(config: VadConfig) -> int:
+        """End of the utterance the person's speech is in."""
+        events = run(mixed, config)
+        ends = [e for e in events if isinstance(e, SpeechEnd) and e.end_ms > PAD_MS + 500]
+        return ends[0].end_ms
+
+    # The room holds the utterance open well past the person's end; the gate does not.
+    assert person_end(VadConfig()) > person_end_ms + 700
+    assert person_end(VadConfig(foreground_db=FOREGROUND_DB)) <= person_end_ms + 100
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("PODIUM_VAD_SENTENCE_END_MS", "600"), ("PODIUM_VAD_FOREGROUND_DB", "-3")],
+)
+def test_bad_vad_settings_name_the_setting(variable, value):
+    with pytest.raises(ConfigError, match=variable):
+        load_settings(environ={variable: value})
