@@ -20,6 +20,8 @@ import pytest
 
 FIREFOX = Path("/usr/bin/firefox-esr")
 SINK = "podium_mic"
+# Firefox picks the loopback device by its description (cubeb's name), not the source name.
+SINK_MONITOR = "Monitor of Null Output"
 DEAD_PORT = 9  # nothing listens there: every proxied or remote-settings request fails at once
 PULSE_START_TIMEOUT_S = 10.0
 
@@ -56,7 +58,9 @@ def pulse_null_sink(runtime_dir: Path) -> Iterator[dict[str, str]]:
         "PULSE_RUNTIME_PATH": str(runtime_dir),
         "XDG_RUNTIME_DIR": str(runtime_dir),
     }
-    socket = runtime_dir / "native"
+    # The default socket place ($XDG_RUNTIME_DIR/pulse/native): Firefox's audio sandbox allows it.
+    (runtime_dir / "pulse").mkdir(exist_ok=True)
+    socket = runtime_dir / "pulse" / "native"
     daemon = subprocess.Popen(
         [
             "pulseaudio",
@@ -127,11 +131,12 @@ def firefox(env: dict[str, str], *, log_dir: Path):  # type: ignore[no-untyped-d
     for name, value in {
         **OFFLINE_PREFS,
         "media.navigator.permission.disabled": True,
-        "media.navigator.streams.fake": False,
-        "media.audio_loopback_dev": f"{SINK}.monitor",
+        "media.navigator.streams.fake": True,
+        "media.audio_loopback_dev": SINK_MONITOR,
         "media.peerconnection.ice.loopback": True,
         "media.peerconnection.ice.obfuscate_host_addresses": False,
         "media.autoplay.default": 0,
+        "media.cubeb.sandbox": False,
     }.items():
         options.set_preference(name, value)
     service = Service(
