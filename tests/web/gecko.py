@@ -61,29 +61,30 @@ def pulse_null_sink(runtime_dir: Path) -> Iterator[dict[str, str]]:
     # The default socket place ($XDG_RUNTIME_DIR/pulse/native): Firefox's audio sandbox allows it.
     (runtime_dir / "pulse").mkdir(exist_ok=True)
     socket = runtime_dir / "pulse" / "native"
-    daemon = subprocess.Popen(
-        [
-            "pulseaudio",
-            "--daemonize=no",
-            "--exit-idle-time=-1",
-            "--disallow-exit",
-            "--system=false",
-            "-n",
-            "--use-pid-file=false",
-            "--load=module-native-protocol-unix auth-anonymous=1 socket=" + str(socket),
-            "--load=module-null-sink sink_name=" + SINK,
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = runtime_dir / "pulseaudio.log"
+    with log.open("wb") as log_file:  # the daemon keeps its own copy of the descriptor
+        daemon = subprocess.Popen(
+            [
+                "pulseaudio",
+                "--daemonize=no",
+                "--exit-idle-time=-1",
+                "--disallow-exit",
+                "--system=false",
+                "-n",
+                "--use-pid-file=false",
+                "--load=module-native-protocol-unix auth-anonymous=1 socket=" + str(socket),
+                "--load=module-null-sink sink_name=" + SINK,
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )
     env["PULSE_SERVER"] = f"unix:{socket}"
     try:
         deadline = time.monotonic() + PULSE_START_TIMEOUT_S
         while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode != 0:
             if daemon.poll() is not None or time.monotonic() > deadline:
-                err = daemon.stderr.read().decode() if daemon.stderr else ""
-                pytest.fail(f"PulseAudio did not start: {err[-500:]}")
+                pytest.fail(f"PulseAudio did not start: {log.read_text()[-500:]}")
             time.sleep(0.1)
         yield env
     finally:
