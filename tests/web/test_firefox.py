@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -13,6 +14,9 @@ from benchmarks.speech import Clip, word_error_rate
 from tests.web.conftest import clip_named, speech_wav
 from tests.web.gecko import firefox, needs_firefox, play, pulse_null_sink
 
+if TYPE_CHECKING:  # selenium may be missing: the tests then skip, they do not fail to import
+    from selenium.webdriver import Firefox
+
 pytestmark = [pytest.mark.firefox, needs_firefox]
 
 ANSWER_CLIP = "en_ls2412_153948_0000.wav"  # the clip test_page.py answers with in Chromium
@@ -20,7 +24,7 @@ WER_BOUND = 0.25
 WAIT_S = 60.0
 
 
-def wait_js(driver, condition: str, timeout_s: float = WAIT_S) -> None:  # type: ignore[no-untyped-def]
+def wait_js(driver: Firefox, condition: str, timeout_s: float = WAIT_S) -> None:
     """Wait for a JS condition; on timeout, fail with what the page shows."""
     deadline = time.monotonic() + timeout_s
     while not driver.execute_script(f"return Boolean({condition})"):
