@@ -86,6 +86,12 @@ def test_firefox_answer_gets_captions_feedback_scores_and_history(
         )
         print(f"Firefox page-measured latency (ms): {json.dumps(latency)}")
         assert latency["final"]["count"] > 0, latency
+        # The figures' table ends before the explanation beside it begins (it once ran into it).
+        table_right, text_left = driver.execute_script(
+            "return [document.querySelector('#latency-panel table').getBoundingClientRect().right,"
+            " document.querySelector('#latency-audio').getBoundingClientRect().left]"
+        )
+        assert table_right <= text_left, (table_right, text_left)
         driver.save_screenshot(str(artifacts / "firefox-practice.png"))
         driver.find_element("css selector", "#latency-toggle").click()
 
