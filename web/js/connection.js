@@ -82,6 +82,7 @@ export class Connection extends EventTarget {
   #graceTimer = 0;
   #unusedTimer = 0;
   #lastPong = 0;
+  #serverOrigin = null; // audio origin as the pongs place it (see #alignOrigin)
   #live = false;
   #wake = null; // ends the wait before the next reconnect attempt
 
@@ -191,6 +192,7 @@ export class Connection extends EventTarget {
     this.#peer = peer;
     this.#channel = channel;
     this.audioOrigin = null;
+    this.#serverOrigin = null;
     const ready = new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
     });
@@ -252,11 +254,26 @@ export class Connection extends EventTarget {
       return;
     }
     if (message.type === ServerMessage.SESSION_READY) this.#waiter?.resolve(message);
-    if (message.type === ServerMessage.PONG) this.#lastPong = receivedAt;
+    if (message.type === ServerMessage.PONG) {
+      this.#lastPong = receivedAt;
+      this.#alignOrigin(message, receivedAt);
+    }
     if (message.type === ServerMessage.ERROR && message.code === IDLE_TIMEOUT) this.#endIdle();
     this.dispatchEvent(new CustomEvent("message", {
       detail: { message, generation, receivedAt, audioOrigin: this.audioOrigin },
     }));
+  }
+
+  // The server counts audio from its first packet, which can come well after the connection is
+  // up (Firefox: up to a second or more). A pong says how much audio the server had when it
+  // answered (about mid round trip), so that moment minus the audio it had is a later, truer origin;
+  // the earliest such origin is kept (the one least delayed on its way).
+  #alignOrigin(message, receivedAt) {
+    const heardMs = message.received_audio_ms;
+    if (typeof message.t !== "number" || typeof heardMs !== "number" || heardMs <= 0) return;
+    const origin = (message.t + receivedAt) / 2 - heardMs;
+    this.#serverOrigin = Math.min(this.#serverOrigin ?? Infinity, origin);
+    this.audioOrigin = this.#serverOrigin;
   }
 
   #startPings(generation) {

@@ -251,7 +251,7 @@ export default {
   "latency.silence": "silence only so far",
   "latency.peak": "peak {dbfs} dBFS",
   "latency.received": "The server has received {seconds} s of audio ({level}).",
-  "latency.explained": "Round trip: a <code>ping</code> on the data channel until its <code>pong</code>. Partial lag and final latency: when a caption arrives, minus the moment the audio it covers (up to its <code>audio_end_ms</code>) was captured. That moment is estimated as the time the connection came up (audio starts flowing then; the server counts audio from its first packet) plus <code>audio_end_ms</code>. A final's latency so includes the silence the server waits for before it ends an utterance.",
+  "latency.explained": "Round trip: a <code>ping</code> on the data channel until its <code>pong</code>. Partial lag and final latency: when a caption arrives, minus the moment the audio it covers (up to its <code>audio_end_ms</code>) was captured. That moment is estimated from the pongs, which say how much audio the server had received: the time the server answered minus that audio gives where its audio began (until the first pong: the time the connection came up), plus <code>audio_end_ms</code>. A final's latency so includes the silence the server waits for before it ends an utterance.",
 
   "status.idle.title": "Not connected. The microphone opens when you start an answer, an interview or listening.",
   "status.live": "Microphone on",

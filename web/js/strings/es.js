@@ -248,7 +248,7 @@ export default {
   "latency.silence": "solo silencio por ahora",
   "latency.peak": "pico {dbfs} dBFS",
   "latency.received": "El servidor ha recibido {seconds} s de audio ({level}).",
-  "latency.explained": "Ida y vuelta: un <code>ping</code> por el canal de datos hasta su <code>pong</code>. Retraso parcial y latencia final: cuando llega un subtítulo, menos el momento en que se capturó el audio que cubre (hasta su <code>audio_end_ms</code>). Ese momento se estima como la hora en que se estableció la conexión (el audio empieza a fluir entonces; el servidor cuenta el audio desde su primer paquete) más <code>audio_end_ms</code>. Así, la latencia de un final incluye el silencio que el servidor espera antes de cerrar una frase.",
+  "latency.explained": "Ida y vuelta: un <code>ping</code> por el canal de datos hasta su <code>pong</code>. Retraso parcial y latencia final: cuando llega un subtítulo, menos el momento en que se capturó el audio que cubre (hasta su <code>audio_end_ms</code>). Ese momento se estima a partir de los pongs, que dicen cuánto audio había recibido el servidor: la hora en que respondió menos ese audio da dónde empezó su audio (hasta el primer pong: la hora en que se estableció la conexión), más <code>audio_end_ms</code>. Así, la latencia de un final incluye el silencio que el servidor espera antes de cerrar una frase.",
 
   "status.idle.title": "Sin conexión. El micrófono se abre al empezar una respuesta, una entrevista o la escucha.",
   "status.live": "Micrófono encendido",

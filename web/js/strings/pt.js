@@ -248,7 +248,7 @@ export default {
   "latency.silence": "só silêncio até agora",
   "latency.peak": "pico {dbfs} dBFS",
   "latency.received": "O servidor recebeu {seconds} s de áudio ({level}).",
-  "latency.explained": "Ida e volta: um <code>ping</code> no canal de dados até o seu <code>pong</code>. Atraso parcial e latência final: quando uma legenda chega, menos o momento em que o áudio que ela cobre (até o seu <code>audio_end_ms</code>) foi capturado. Esse momento é estimado como a hora em que a conexão se estabeleceu (o áudio começa a fluir então; o servidor conta o áudio a partir do primeiro pacote) mais <code>audio_end_ms</code>. Assim, a latência de um final inclui o silêncio que o servidor espera antes de encerrar uma frase.",
+  "latency.explained": "Ida e volta: um <code>ping</code> no canal de dados até o seu <code>pong</code>. Atraso parcial e latência final: quando uma legenda chega, menos o momento em que o áudio que ela cobre (até o seu <code>audio_end_ms</code>) foi capturado. Esse momento é estimado a partir dos pongs, que dizem quanto áudio o servidor tinha recebido: a hora em que ele respondeu menos esse áudio dá onde o áudio dele começou (até o primeiro pong: a hora em que a conexão se estabeleceu), mais <code>audio_end_ms</code>. Assim, a latência de um final inclui o silêncio que o servidor espera antes de encerrar uma frase.",
 
   "status.idle.title": "Sem conexão. O microfone abre quando você começa uma resposta, uma entrevista ou a escuta.",
   "status.live": "Microfone ligado",
