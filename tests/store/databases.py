@@ -26,7 +26,10 @@ class PostgresServer:
     """A PostgreSQL cluster in a temporary folder on a loopback port, trust auth."""
 
     def __init__(self) -> None:
-        initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+        # Debian keeps the server's programs off PATH, under /usr/lib/postgresql/<version>/bin.
+        debian = ":".join(str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin")))
+        search = f"{os.environ.get('PATH', '')}:{debian}"
+        initdb, pg_ctl = shutil.which("initdb", path=search), shutil.which("pg_ctl", path=search)
         if initdb is None or pg_ctl is None or importlib.util.find_spec("asyncpg") is None:
             pytest.skip("PostgreSQL (initdb, pg_ctl) or asyncpg is not installed")
         # PostgreSQL refuses to run as root: run it as the `postgres` user then.
