@@ -58,7 +58,7 @@ async def poll_until(
 
 
 @asynccontextmanager
-async def serve_in_process(app: Litestar) -> AsyncIterator[str]:
+async def serve_in_process(app: Litestar | Callable[..., Awaitable[None]]) -> AsyncIterator[str]:
     """Run `app` with uvicorn on a free loopback port in this event loop; yields its URL."""
     config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_config=None)
     server = uvicorn.Server(config)
