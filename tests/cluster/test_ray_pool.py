@@ -40,7 +40,8 @@ def _ray_env(address: str | None = None) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def pool_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    ray = shutil.which("ray")
+    # Beside this Python first: pip's scripts may not be on PATH yet (pyenv rehashes them later).
+    ray = shutil.which("ray", path=str(Path(sys.executable).parent)) or shutil.which("ray")
     if ray is None:
         pytest.skip("the `ray` command is not installed")
     address = f"127.0.0.1:{free_port()}"
