@@ -7,28 +7,16 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from server.store import Store
-from tests.store.interviews import STRONG, WEAK, play_interview
+from tests.store.interviews import STRONG, WEAK, play_interview, start_interview
 
 ALICE = {"X-Podium-Profile": "alice"}
 BOB = {"X-Podium-Profile": "bob"}
 
 
-async def _start(store: Store, profile_id: str = "alice") -> str:
-    return await store.create_interview(
-        profile_id=profile_id,
-        session_id="session-1",
-        role="software_engineer",
-        language="en",
-        planned_questions=3,
-        question_source="bank",
-        job_description=None,
-    )
-
-
 async def test_list_newest_first_per_profile(client: AsyncTestClient, store: Store) -> None:
     older, report = await play_interview(store, [WEAK, STRONG], followup_after_first=True)
-    newer = await _start(store)
-    local = await _start(store, profile_id="local")
+    newer = await start_interview(store)
+    local = await start_interview(store, profile_id="local")
 
     response = await client.get("/api/interviews", headers=ALICE)
 
@@ -127,7 +115,7 @@ async def test_markdown_of_an_interview_left_early_has_no_trend(
 async def test_no_report_yet_is_404_no_report(
     client: AsyncTestClient, store: Store, finish: bool
 ) -> None:
-    interview_id = await _start(store)
+    interview_id = await start_interview(store)
     if finish:  # ended before anything was answered: finished, but no report
         await store.finish_interview(
             interview_id, status="ended_early", report=None, overall_mean=None
