@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 from collections.abc import Mapping
 
 import msgspec
@@ -25,6 +26,7 @@ from server.asr.local_engine import engine_for
 from server.asr.pool import TranscriberPool, multilingual_loader
 from server.asr.pool_wire import (
     DECODE_HEADER,
+    REPLICA_MS_HEADER,
     SPACING_HEADER,
     DecodeHeader,
     PoolInfo,
@@ -79,6 +81,7 @@ class AsrReplica:
     async def _decode(self, request: Request) -> Response:
         header = msgspec.json.decode(request.headers.get(DECODE_HEADER, ""), type=DecodeHeader)
         audio = np.frombuffer(await request.body(), dtype="<i2").astype(np.int16)
+        started = time.perf_counter()
         transcript = await self._engine.decode(
             DecodeRequest(
                 audio=audio,
@@ -90,8 +93,11 @@ class AsrReplica:
                 prompt=header.prompt,
             )
         )
+        took_ms = (time.perf_counter() - started) * 1000
         spacing = self._engine.partial_spacing_ms(self._settings.partial_interval_ms)
-        return _json(transcript, {SPACING_HEADER: str(spacing)})
+        return _json(
+            transcript, {SPACING_HEADER: str(spacing), REPLICA_MS_HEADER: f"{took_ms:.2f}"}
+        )
 
     async def _model(self, name: str) -> Transcriber:
         if name == self._models.main.model_name:

@@ -1,6 +1,7 @@
-"""The speech pool on a real local Ray cluster (loopback only): `podium asr deploy` with two
-replicas, real speech decoded through Serve's HTTP ingress, and a replica killed while decodes run:
-every decode still answers (retried on the other replica)."""
+"""Podium beyond one machine, on loopback: a local Ray cluster with the speech pool deployed by
+`podium asr deploy` (two replicas), two front ends on it sharing one PostgreSQL, real speech
+streamed over WebRTC through each, and a replica killed mid-stream: every caption, final and
+answer still arrives (decodes retried on the other replica), each answer seen by both."""
 
 from __future__ import annotations
 
@@ -11,20 +12,27 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from benchmarks.serverproc import free_port
-from benchmarks.speech import Clip, read_wav_int16, word_error_rate
-from server.asr.engine import DecodeRequest, Priority
-from server.asr.remote import PoolTranscriber, connect_pool
+from benchmarks.client import PodiumClient
+from benchmarks.serverproc import ServerProcess, free_port, start_server
+from benchmarks.speech import Clip, word_error_rate
+from server.asr.remote import connect_pool
+from tests.e2e.clients import api_client, get_json
+from tests.e2e.conftest import answer_aloud, clip_audio
 from tests.speech import clip_named
+from tests.store.databases import PostgresServer
 
 pytest.importorskip("ray.serve", reason="the speech pool needs the 'cluster' extra")
 pytestmark = pytest.mark.cluster
 
-CLIP = "en_arctic_slt_a0009.wav"  # 3 s, one sentence
+CLIPS = ("en_ls1988_24833_0001.wav", "en_librispeech_quilter.wav")  # 8 s and 6 s
+QUESTION = "Tell me about a book that changed how you work."
+PROFILE = "cluster-student"
+WER_BOUND = 0.2
 # Starting Ray, then Serve with two model replicas, on a busy 2-core machine.
 START_TIMEOUT_S = 240
 
@@ -91,30 +99,74 @@ def pool_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         subprocess.run([ray, "stop", "--force"], env=_ray_env(), capture_output=True, timeout=120)
 
 
-async def test_decodes_go_on_when_a_replica_dies(
-    pool_address: str, speech_dir: Path, english_clips: list[Clip]
-) -> None:
-    clip = clip_named(english_clips, CLIP)
-    audio, _ = read_wav_int16(speech_dir / clip.audio)
-    engine, info = await connect_pool(pool_address, timeout_s=60, wait_s=30)
-    main = PoolTranscriber(next(m for m in info.models if m.role == "main"))
+@pytest.fixture(scope="module")
+def front_ends(
+    pool_address: str, postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[ServerProcess]]:
+    """Two front ends on the pool and one new PostgreSQL database, started together."""
+    database = postgres_server.create_database()
+    env = {"PODIUM_ASR": pool_address, "PODIUM_DATABASE_URL": postgres_server.url(database)}
+    folders = [tmp_path_factory.mktemp(f"front-end-{n}") for n in range(2)]
+    with ThreadPoolExecutor(2) as starting:
+        started = [
+            starting.submit(start_server, f, env, timeout_s=START_TIMEOUT_S) for f in folders
+        ]
+    servers = [future.result() for future in started]
+    yield servers
+    for server in servers:
+        server.stop()
+        assert "Traceback" not in server.log(), server.log()[-3000:]
+    postgres_server.drop_database(database)
 
-    def final() -> DecodeRequest:
-        return DecodeRequest(audio, main, language="en", final=True, priority=Priority.FINAL)
 
+async def _replica_pid(pool_address: str) -> int:
+    """The process of one of the pool's replicas (the one that answers)."""
+    engine, _ = await connect_pool(pool_address, timeout_s=30, wait_s=30)
     try:
-        before = await engine.decode(final())
         status = await engine.pool_status()
-        victim = int(status["replica"].rsplit(":", 1)[1])
-        running = [asyncio.create_task(engine.decode(final())) for _ in range(4)]
-        os.kill(victim, signal.SIGKILL)
-        after = await asyncio.gather(*running, engine.decode(final()))
-        status_after = await engine.pool_status()
     finally:
         await engine.aclose()
+    return int(status["replica"].rsplit(":", 1)[1])
 
-    assert status["replicas"] == 2 and status["reachable"]
-    assert word_error_rate([clip.text], [before.text]) <= 0.2
-    assert all(word_error_rate([clip.text], [t.text]) <= 0.2 for t in after)
-    assert status_after["failed_decodes"] == 0 and status_after["decodes_sent"] == 6
-    assert status_after["replica"] != status["replica"]  # the killed one answers no more
+
+async def test_two_front_ends_share_the_pool_and_the_database_while_a_replica_dies(
+    front_ends: list[ServerProcess],
+    pool_address: str,
+    speech_dir: Path,
+    english_clips: list[Clip],
+) -> None:
+    clips = [clip_named(english_clips, name) for name in CLIPS]
+    victim = await _replica_pid(pool_address)
+    clients = [PodiumClient(server.url, profile_id=PROFILE) for server in front_ends]
+    try:
+        await asyncio.gather(*(client.connect() for client in clients))
+        answering = [
+            asyncio.create_task(
+                answer_aloud(client, {"text": QUESTION}, clip_audio(speech_dir, clip))
+            )
+            for client, clip in zip(clients, clips, strict=True)
+        ]
+        # Kill a replica while both people are speaking and captions are being decoded.
+        await clients[0].wait_for("transcript.partial", timeout_s=60)
+        os.kill(victim, signal.SIGKILL)
+        await asyncio.gather(*answering)
+    finally:
+        await asyncio.gather(*(client.close() for client in clients))
+
+    saved = []
+    for client, clip in zip(clients, clips, strict=True):
+        kinds = [event.type for event in client.events]
+        assert "error" not in kinds, client.of_type("error")
+        assert "transcript.partial" in kinds and "transcript.final" in kinds  # captions
+        answer = client.of_type("answer.saved")[0]
+        assert word_error_rate([clip.text], [answer["transcript"]]) <= WER_BOUND, answer
+        saved.append(answer["answer_id"])
+    # Each answer is visible from the other front end: one database behind both.
+    for server in front_ends:
+        async with api_client(server.url, headers={"X-Podium-Profile": PROFILE}) as http:
+            listed = await get_json(http, "/api/answers")
+            health = await get_json(http, "/api/health")
+        assert sorted(a["id"] for a in listed) == sorted(saved)
+        pool = health["asr_pool"]
+        assert pool["reachable"] and pool["replicas"] == 2, pool
+        assert pool["decodes_sent"] > 0 and pool["failed_decodes"] == 0, pool

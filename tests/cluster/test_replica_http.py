@@ -66,6 +66,8 @@ async def test_a_front_end_decodes_real_speech_on_the_pool(
     assert partial.text and partial.text.split()[0].lower() in clip.text.lower()
     assert status["reachable"] and status["decodes_sent"] == 2 and status["failed_decodes"] == 0
     assert status["replicas"] == 1 and status["replica"]
+    # The replica said how long it worked: the rest of the round trip is the wire's.
+    assert 0 <= status["overhead_ms_p50"] < status["round_trip_ms_p50"]
 
 
 async def test_a_front_end_whose_pool_never_answers_names_the_setting() -> None:
