@@ -132,6 +132,10 @@ class RemoteDecodeEngine:
         self._failures += 1
         raise TranscriberError(f"the speech pool at {self.address} did not answer in time")
 
+    def wire_overheads_ms(self) -> list[float]:
+        """Recent round trips less the replica's own time (HTTP, Serve's proxy and router)."""
+        return list(self._overheads_ms)
+
     def partial_spacing_ms(self, base_ms: int) -> int:
         """The pool's replicas pace partials under load: their last word on it, or `base_ms`."""
         return max(base_ms, self._spacing_ms)

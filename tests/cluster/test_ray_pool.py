@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,8 +15,11 @@ from pathlib import Path
 import pytest
 
 from benchmarks.client import PodiumClient
-from benchmarks.serverproc import ServerProcess, free_port, start_server
+from benchmarks.ray_local import deploy_pool, local_cluster, ray_command
+from benchmarks.run import prepare_clips
+from benchmarks.serverproc import ServerProcess, start_server
 from benchmarks.speech import Clip, word_error_rate
+from benchmarks.sweep import StreamOptions, run_sweep
 from server.asr.remote import connect_pool
 from tests.e2e.clients import api_client, get_json
 from tests.e2e.conftest import answer_aloud, clip_audio
@@ -33,70 +33,19 @@ CLIPS = ("en_ls1988_24833_0001.wav", "en_librispeech_quilter.wav")  # 8 s and 6 
 QUESTION = "Tell me about a book that changed how you work."
 PROFILE = "cluster-student"
 WER_BOUND = 0.2
+SWEEP_CLIP = "en_arctic_slt_a0009.wav"  # 3 s, one sentence: tiny.en may miss a name in it
+SWEEP_WER_BOUND = 0.35
 # Starting Ray, then Serve with two model replicas, on a busy 2-core machine.
 START_TIMEOUT_S = 240
 
 
-def _ray_env(address: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PODIUM_")}
-    env["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # keeps Ray's addresses on 127.0.0.1
-    env["RAY_USAGE_STATS_ENABLED"] = "0"
-    if address is not None:
-        env["RAY_ADDRESS"] = address
-    return env
-
-
 @pytest.fixture(scope="module")
 def pool_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    # Beside this Python first: pip's scripts may not be on PATH yet (pyenv rehashes them later).
-    ray = shutil.which("ray", path=str(Path(sys.executable).parent)) or shutil.which("ray")
-    if ray is None:
+    if ray_command() is None:
         pytest.skip("the `ray` command is not installed")
-    address = f"127.0.0.1:{free_port()}"
     temp = tmp_path_factory.mktemp("ray")
-    subprocess.run(
-        [
-            ray,
-            "start",
-            "--head",
-            "--node-ip-address=127.0.0.1",
-            f"--port={address.split(':')[1]}",
-            "--include-dashboard=false",
-            "--num-cpus=4",
-            f"--temp-dir={temp}",
-            "--disable-usage-stats",
-        ],
-        env=_ray_env(),
-        check=True,
-        capture_output=True,
-        timeout=START_TIMEOUT_S,
-    )
-    try:
-        deployed = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "server",
-                "asr",
-                "deploy",
-                "--replicas",
-                "2",
-                "--cpus-per-replica",
-                "1",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(free_port()),
-            ],
-            env=_ray_env(address),
-            capture_output=True,
-            text=True,
-            timeout=START_TIMEOUT_S,
-        )
-        assert deployed.returncode == 0, deployed.stderr[-2000:]
-        yield deployed.stdout.strip().splitlines()[-1]
-    finally:
-        subprocess.run([ray, "stop", "--force"], env=_ray_env(), capture_output=True, timeout=120)
+    with local_cluster(temp, num_cpus=4, timeout_s=START_TIMEOUT_S) as address:
+        yield deploy_pool(address, replicas=2, cpus_per_replica=1, timeout_s=START_TIMEOUT_S)
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +119,27 @@ async def test_two_front_ends_share_the_pool_and_the_database_while_a_replica_di
         pool = health["asr_pool"]
         assert pool["reachable"] and pool["replicas"] == 2, pool
         assert pool["decodes_sent"] > 0 and pool["failed_decodes"] == 0, pool
+
+
+async def test_the_benchmark_spreads_its_streams_over_the_front_ends(
+    front_ends: list[ServerProcess], speech_dir: Path, english_clips: list[Clip]
+) -> None:
+    urls = [server.url for server in front_ends]
+    clips = prepare_clips([clip_named(english_clips, SWEEP_CLIP)], speech_dir)
+    before = [await _decodes_sent(url) for url in urls]
+
+    # Two streams for a moment: each starts one clip.
+    (level,) = await run_sweep(urls, clips, [2], StreamOptions(level_s=1.0), monitor=None)
+
+    after = [await _decodes_sent(url) for url in urls]
+    assert sorted(r.stream for r in level.clips) == [0, 1]
+    for record in level.clips:
+        assert record.error is None, record.error
+        assert word_error_rate([record.reference_text], [record.hypothesis]) <= SWEEP_WER_BOUND
+    assert all(a > b for a, b in zip(after, before, strict=True)), (before, after)
+
+
+async def _decodes_sent(url: str) -> int:
+    async with api_client(url) as http:
+        health = await get_json(http, "/api/health")
+    return int(health["asr_pool"]["decodes_sent"])
