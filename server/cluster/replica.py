@@ -18,6 +18,7 @@ from collections.abc import Mapping
 import msgspec
 import numpy as np
 from ray import serve
+from ray.serve import Application
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -35,7 +36,7 @@ from server.asr.pool_wire import (
 )
 from server.asr.types import Transcriber
 from server.asr.whisper import load_transcriber
-from server.config import load_settings
+from server.config import ENV_PREFIX, load_settings
 from server.errors import PodiumError
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,15 @@ class AsrReplica:
             queued=stats.queued,
             partial_spacing_ms=self._engine.partial_spacing_ms(self._settings.partial_interval_ms),
         )
+
+
+def build_app(args: dict[str, str]) -> Application:
+    """The pool for a Serve config file (`import_path: server.cluster.replica:build_app`, as
+    KubeRay's RayService uses): `args` holds `replicas` and the pool's `PODIUM_*` settings;
+    settings not in `args` come from the replicas' environment."""
+    settings = {k: str(v) for k, v in args.items() if k.startswith(ENV_PREFIX)}
+    environ = {k: v for k, v in os.environ.items() if k.startswith(ENV_PREFIX)} | settings
+    return AsrReplica.bind(environ, int(args.get("replicas", 1)))  # type: ignore[attr-defined]
 
 
 def _model_info(transcriber: Transcriber, role: str) -> PoolModel:
