@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from benchmarks.client import PodiumClient
+from benchmarks.feedback_flow import answer_aloud
 from benchmarks.serverproc import ServerProcess
 from benchmarks.speech import Clip, word_error_rate
 from server.app import create_app
 from server.config import Settings
 from tests.e2e.clients import api_client, get_json, poll_until, serve_in_process
-from tests.e2e.conftest import answer_aloud, clip_audio
+from tests.e2e.conftest import clip_audio
 from tests.speech import clip_named
 from tests.store.databases import writes_refused
 
