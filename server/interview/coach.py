@@ -284,11 +284,14 @@ def _first_things(
     e = a.evidence
     seconds = round(m.spoken_span_s) if m.spoken_span_s > 0 else round(e.word_count / 2.5)
     timed = m.spoken_span_s > 0
+    # The count the person sees beside the feedback (the timed words'; a transcript's text
+    # can split a contraction differently).
+    words = m.word_count or e.word_count
     found: list[tuple[str, str]] = []
-    if e.word_count < _FAR_TOO_SHORT_WORDS or (timed and m.spoken_span_s < _FAR_TOO_SHORT_S):
-        found.append((say("fix.too_short", words=e.word_count, seconds=seconds), "too_short"))
+    if words < _FAR_TOO_SHORT_WORDS or (timed and m.spoken_span_s < _FAR_TOO_SHORT_S):
+        found.append((say("fix.too_short", words=words, seconds=seconds), "too_short"))
     elif (timed and m.spoken_span_s > _RAMBLING_S) or e.longest_sentence > _RAMBLING_SENTENCE_WORDS:
-        text = say("fix.rambling", words=e.word_count, longest=e.longest_sentence)
+        text = say("fix.rambling", words=words, longest=e.longest_sentence)
         found.append((text, "rambling"))
     if e.off_topic:
         found.append((say("fix.off_topic", question=question.strip()), "off_topic"))
