@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from typing import Any
 
 import msgspec
@@ -102,13 +102,27 @@ class OfflineCoach:
         return pieces, result
 
 
-def next_step(question: str, transcript: str, metrics: DeliveryMetrics, language: str) -> str:
-    """The one thing to do next after this answer, in one sentence (as the feedback ends)."""
+def next_step(
+    question: str,
+    transcript: str,
+    metrics: DeliveryMetrics,
+    language: str,
+    *,
+    given: Collection[str] = (),
+) -> str:
+    """The one thing to do next after this answer, in one sentence (as the feedback ends).
+
+    `given`: steps already given for other answers (an interview report's earlier rows): the
+    step for this answer's next flaw is chosen over one of those, so rows whose flaws differ do
+    not all read the same; an answer with no other flaw keeps its own step.
+    """
     say = _Writer(templates(language))
     assessment = analyse(question, transcript, metrics)
     if assessment.evidence.word_count == 0:
         return say("next.empty")
-    return _next_step(say, _problems(say, question, assessment, metrics))
+    problems = _problems(say, question, assessment, metrics)
+    steps = [_next_step(say, [problem]) for problem in problems] or [_next_step(say, [])]
+    return next((step for step in steps if step not in given), steps[0])
 
 
 def templates(language: str) -> dict[str, str]:
