@@ -40,7 +40,8 @@ from server.interview.types import Scores
 
 # 2: word lists and first-person rules per language (es, pt, fr, de, it); pace bands.
 # 3: results phrased as a before/after or a change; the question's category; more related words.
-RUBRIC_VERSION = "podium-rubric-3"
+# 4: a recogniser's full stop before a lowercase word does not end a sentence (run-ons spoken).
+RUBRIC_VERSION = "podium-rubric-4"
 
 # Overall = weighted mean of (score - 1) / 4, as 0-100. Content (what you did and what came of
 # it) is 80%, delivery 20%: interviewers judge the story more than its polish. Sum is 100.
@@ -416,10 +417,14 @@ def _marked_name(said: str) -> bool:
 
 
 def _sentences(tokens: Sequence[Token]) -> list[list[Token]]:
+    """Sentences as said. A speech recogniser puts a full stop at every pause, so a run-on
+    sentence comes back as ". and then ... . which meant ...": a piece that starts in lowercase
+    goes on the sentence before it (a new sentence starts with a capital)."""
     sentences: list[list[Token]] = [[]]
-    for token in tokens:
+    for i, token in enumerate(tokens):
         sentences[-1].append(token)
-        if token.boundary == ".":
+        follower = tokens[i + 1].said if i + 1 < len(tokens) else ""
+        if token.boundary == "." and not follower[:1].islower():
             sentences.append([])
     return sentences
 
