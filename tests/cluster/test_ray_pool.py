@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.client import PodiumClient
+from benchmarks.feedback_flow import answer_aloud
 from benchmarks.ray_local import deploy_pool, local_cluster, ray_command
 from benchmarks.run import prepare_clips
 from benchmarks.serverproc import ServerProcess, start_server
@@ -22,7 +23,7 @@ from benchmarks.speech import Clip, word_error_rate
 from benchmarks.sweep import StreamOptions, run_sweep
 from server.asr.remote import connect_pool
 from tests.e2e.clients import api_client, get_json
-from tests.e2e.conftest import answer_aloud, clip_audio
+from tests.e2e.conftest import clip_audio
 from tests.speech import clip_named
 from tests.store.databases import PostgresServer
 
