@@ -29,7 +29,7 @@ from tests.web.conftest import (
     wait_js,
 )
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+pytestmark = [pytest.mark.browser, pytest.mark.chromium, needs_chromium]
 
 ANSWER_CLIP = "en_ls1988_24833_0001.wav"  # 8 s of read speech, one breath
 # The clip loops with this much quiet after it: more than the silence that ends an answer (plus

@@ -24,7 +24,7 @@ from tests.web.conftest import (
 )
 from tests.web.test_interview import RECORD_EVENTS, events, set_up
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+pytestmark = [pytest.mark.browser, pytest.mark.chromium, needs_chromium]
 
 ANSWER_CLIP = "en_ls1988_24833_0001.wav"  # 8 s of read speech: weak on results, so followed up
 QUIET_AFTER_S = 8.0  # more than the silence that ends an answer

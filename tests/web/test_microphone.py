@@ -26,7 +26,7 @@ from tests.web.conftest import (
 )
 from tests.web.test_interview import RECORD_EVENTS
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+pytestmark = [pytest.mark.browser, pytest.mark.chromium, needs_chromium]
 
 CLIP = "en_librispeech_wizard.wav"  # 5 s of read speech
 LEAD_S = 1.0
