@@ -23,7 +23,7 @@ from tests.web.conftest import (
     wait_js,
     wait_state,
 )
-from tests.web.test_interview import RECORD_EVENTS
+from tests.web.interview_page import RECORD_EVENTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.chromium, needs_chromium]
 
