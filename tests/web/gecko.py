@@ -29,6 +29,7 @@ SINK_MONITOR = "Monitor of Null Output"
 DEAD_PORT = 9  # nothing listens there: every proxied or remote-settings request fails at once
 PULSE_START_TIMEOUT_S = 10.0
 SINK_LATENCY_MS = 20
+VIEWPORT = (1280, 900)
 
 
 def geckodriver_path() -> Path | None:
@@ -187,7 +188,10 @@ def firefox(env: dict[str, str], *, log_dir: Path, downloads: Path) -> Iterator[
         log_output=str(log_dir / "geckodriver.log"),
     )
     driver = webdriver.Firefox(options=options, service=service)
-    driver.set_window_size(1280, 900)
+    # The page's viewport 1280 x 900, as in Chromium (the window's size includes its toolbars).
+    driver.set_window_size(*VIEWPORT)
+    inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
+    driver.set_window_size(*(2 * want - got for want, got in zip(VIEWPORT, inner, strict=True)))
     try:
         yield driver
     finally:

@@ -47,6 +47,7 @@ TIMING = """({
   originAt: podium.connection.audioOrigin === null ? null
     : performance.timeOrigin + podium.connection.audioOrigin,
   summary: podium.latency.summary(),
+  samples: podium.latency.samples,
 })"""
 
 
@@ -78,6 +79,7 @@ async def latency_record(
         "engine": page.engine,
         "clip": clip.audio,
         "page": page_summary,
+        "page_samples_ms": timing["samples"],
         "server": {
             "partial_lag_ms": partial_lag_ms,
             "final_ms": final_ms,
