@@ -59,6 +59,9 @@ def table(records: list[dict[str, dict[str, Any]]]) -> list[str]:
         "audio path (source to server, one per run)": lambda r: (
             [r["audio_path_ms"]] if r["audio_path_ms"] is not None else []
         ),
+        "first audio after the call came up (one per run)": lambda r: (
+            [r["first_audio_ms"]] if r["first_audio_ms"] is not None else []
+        ),
     }
     for name, values_of in figures.items():
         cells = [

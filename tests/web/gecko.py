@@ -132,7 +132,7 @@ def play(env: dict[str, str], wav: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(["paplay", f"--device={SINK}", str(wav)], env=env)
 
 
-OFFLINE_PREFS: dict[str, object] = {
+OFFLINE_PREFS: dict[str, str | int | bool] = {
     "services.settings.server": f"http://127.0.0.1:{DEAD_PORT}/v1",
     "network.proxy.type": 1,
     "network.proxy.http": "127.0.0.1",
@@ -152,6 +152,16 @@ OFFLINE_PREFS: dict[str, object] = {
     "toolkit.telemetry.enabled": False,
     "extensions.update.enabled": False,
 }
+
+
+def set_viewport(driver: Firefox, width: int, height: int) -> None:
+    """Make the page's viewport `width` x `height` (the window's size includes its toolbars);
+    headless, the window is never narrower than 500 px."""
+    driver.set_window_size(width, height)
+    inner_width, inner_height = driver.execute_script(
+        "return [window.innerWidth, window.innerHeight]"
+    )
+    driver.set_window_size(2 * width - inner_width, 2 * height - inner_height)
 
 
 @contextmanager
@@ -188,10 +198,7 @@ def firefox(env: dict[str, str], *, log_dir: Path, downloads: Path) -> Iterator[
         log_output=str(log_dir / "geckodriver.log"),
     )
     driver = webdriver.Firefox(options=options, service=service)
-    # The page's viewport 1280 x 900, as in Chromium (the window's size includes its toolbars).
-    driver.set_window_size(*VIEWPORT)
-    inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
-    driver.set_window_size(*(2 * want - got for want, got in zip(VIEWPORT, inner, strict=True)))
+    set_viewport(driver, *VIEWPORT)
     try:
         yield driver
     finally:

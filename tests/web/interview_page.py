@@ -3,9 +3,9 @@ and choose the interview's settings."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
-from tests.web.journeys import PageDriver
+from tests.web.journeys import Evaluates, PageDriver
 
 # Every utterance handed to speech synthesis, with whether the microphone was muted at that
 # moment. The real synthesis still runs (it may never end headless). Run after the page loads.
@@ -27,12 +27,6 @@ RECORD_EVENTS = """(() => {
   podium.connection.addEventListener('message', (e) => window.events.push(e.detail.message));
   return true;
 })()"""
-
-
-class Evaluates(Protocol):
-    """A page that evaluates JS expressions: a `PageDriver` or a Playwright `Page`."""
-
-    async def evaluate(self, expression: str) -> Any: ...
 
 
 async def events(page: Evaluates, kind: str) -> list[dict[str, Any]]:

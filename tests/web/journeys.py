@@ -67,11 +67,21 @@ class Speech:
             return reader.getnframes() / reader.getframerate()
 
 
+class Evaluates(Protocol):
+    """A page that evaluates JS expressions: a `PageDriver` or a Playwright `Page`."""
+
+    async def evaluate(self, expression: str) -> Any: ...
+
+
 class PageDriver(Protocol):
     engine: str
 
     async def goto(self, url: str) -> None: ...
     async def reload(self) -> None: ...
+    async def resize(self, width: int, height: int) -> int:
+        """Make the page's viewport `width` x `height` CSS pixels, or as near as the engine
+        allows (headless Firefox's window is at least 500 px wide): the width it got."""
+
     async def click(self, selector: str) -> None: ...
     async def press(self, key: str) -> None:
         """Press `key` ("Space") on the focused element."""
@@ -120,6 +130,10 @@ class ChromiumDriver:
 
     async def reload(self) -> None:
         await self.page.reload()
+
+    async def resize(self, width: int, height: int) -> int:
+        await self.page.set_viewport_size({"width": width, "height": height})
+        return width
 
     async def click(self, selector: str) -> None:
         await self.page.click(selector)
@@ -194,6 +208,11 @@ class FirefoxDriver:
         await self.keep_errors()
         await asyncio.to_thread(self.driver.refresh)
         await self._run(RECORD_ERRORS)
+
+    async def resize(self, width: int, height: int) -> int:
+        await asyncio.to_thread(gecko.set_viewport, self.driver, width, height)
+        got: int = await self._run("return window.innerWidth")
+        return got
 
     async def keep_errors(self) -> None:
         """Errors recorded so far survive the next load."""

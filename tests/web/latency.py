@@ -10,7 +10,9 @@
   audio origin, minus the moment the source began plus its lead silence. It also counts where
   the VAD puts the onset (the same clip in both engines: the same offset), so compare engines,
   not absolute values. The source began at getUserMedia in Chromium (its fake device) and at
-  `speak()` in Firefox (`paplay` into the PulseAudio sink).
+  `speak()` in Firefox (`paplay` into the PulseAudio sink);
+- `first_audio_ms`: how long after the call came up the server's audio began (the page's audio
+  origin, placed by the pongs, minus the moment the page said connected).
 """
 
 from __future__ import annotations
@@ -24,7 +26,12 @@ from tests.web.journeys import PageDriver
 # After the page loads, before the microphone starts: the events with their arrival times, and
 # when getUserMedia gave the microphone (wall clock, ms since the epoch).
 RECORD_TIMING = """(() => {
-  window.timing = {events: [], microphoneAt: null};
+  window.timing = {events: [], microphoneAt: null, connectedAt: null};
+  podium.connection.addEventListener('state', ({detail}) => {
+    if (detail.state === 'connected') {
+      window.timing.connectedAt ??= performance.timeOrigin + performance.now();
+    }
+  });
   const kinds = new Set(['speech.started', 'transcript.partial', 'transcript.final', 'pong']);
   podium.connection.addEventListener('message', ({detail}) => {
     if (kinds.has(detail.message.type)) {
@@ -44,6 +51,7 @@ RECORD_TIMING = """(() => {
 TIMING = """({
   events: window.timing.events,
   microphoneAt: window.timing.microphoneAt,
+  connectedAt: window.timing.connectedAt,
   originAt: podium.connection.audioOrigin === null ? null
     : performance.timeOrigin + podium.connection.audioOrigin,
   summary: podium.latency.summary(),
@@ -74,6 +82,9 @@ async def latency_record(
     audio_path_ms = None
     if onsets and timing["originAt"] is not None and source_at is not None:
         audio_path_ms = round(timing["originAt"] + onsets[0] - (source_at + lead_s * 1000))
+    first_audio_ms = None
+    if timing["originAt"] is not None and timing["connectedAt"] is not None:
+        first_audio_ms = round(timing["originAt"] - timing["connectedAt"])
     page_summary = timing["summary"]
     return {
         "engine": page.engine,
@@ -86,6 +97,7 @@ async def latency_record(
             "final_lag_ms": final_lag_ms,
         },
         "audio_path_ms": audio_path_ms,
+        "first_audio_ms": first_audio_ms,
         "summary": {
             "page_partial_median": page_summary["partial"]["median"],
             "page_final_median": page_summary["final"]["median"],
@@ -93,5 +105,6 @@ async def latency_record(
             "server_final_median": _median(final_ms),
             "server_final_lag_median": _median(final_lag_ms),
             "audio_path": audio_path_ms,
+            "first_audio": first_audio_ms,
         },
     }

@@ -16,12 +16,16 @@ from benchmarks.speech import Clip, word_error_rate
 from tests.web.conftest import clip_named, speech_wav
 from tests.web.journeys import ENGINES, PageDriver, Speech, open_driver
 from tests.web.latency import RECORD_TIMING, latency_record
+from tests.web.layout import PHONE, assert_fits
 
 # Through a browser's Opus a clip loses about a word; tiny.en is otherwise near exact on these.
 WER_BOUND = 0.25
 ANSWER_CLIP = "en_ls2412_153948_0000.wav"  # 12 s read speech, two sentences
 LEAD_S = 2.0  # silence before speech: Chromium's fake device plays from getUserMedia on
 FEEDBACK_WAIT_S = 60.0
+PHONE_VIEWS = ("practice", "interview", "captions", "history")
+DESKTOP = {"width": 1280, "height": 900}
+NARROWEST_FIREFOX_PX = 500
 DIMENSIONS = {"structure", "relevance", "specificity", "result", "delivery"}
 
 
@@ -97,6 +101,16 @@ async def test_answer_gets_captions_feedback_scores_and_history(
         assert len(trends) == len(DIMENSIONS) + 1, trends
         assert set(trends) <= {"improved", "steady", "degraded", "insufficient"}, trends
         await page.screenshot("history")
+
+        # A phone: every view fits its width (Firefox's narrowest headless window: 500 px).
+        width = await page.resize(PHONE["width"], PHONE["height"])
+        assert width <= NARROWEST_FIREFOX_PX, width
+        for view in PHONE_VIEWS:
+            await page.evaluate(f"location.hash = '#{view}'")
+            await page.wait_js(f"document.querySelector('[data-view=\"{view}\"]:not([hidden])')")
+            await assert_fits(page, f"{view} at {width} px")
+            await page.screenshot(f"phone-{view}")
+        await page.resize(DESKTOP["width"], DESKTOP["height"])
 
         # A new session without reloading the page.
         await page.click("#session-end")
