@@ -78,6 +78,8 @@ class TranscriptPartial(_Message, tag="transcript.partial"):
     stable: str
     audio_start_ms: int
     audio_end_ms: int
+    # The server's received audio as it sent this: minus `audio_end_ms`, the lag on its side.
+    received_audio_ms: int = 0
 
 
 class WordTiming(msgspec.Struct):
@@ -94,6 +96,7 @@ class TranscriptFinal(_Message, tag="transcript.final"):
     audio_end_ms: int
     words: list[WordTiming]
     language: str | None = None
+    received_audio_ms: int = 0  # as on `TranscriptPartial`
 
 
 class ErrorEvent(_Message, tag="error"):

@@ -167,7 +167,7 @@ class Session:
         """Every transcript event to the client, and to the answers and the interview."""
         event: TranscriptEvent
         async for event in self.stream:
-            self.send(transcript_message(event))
+            self.send(transcript_message(event, self.stream.received_ms))
             match event:
                 case SpeechStarted():
                     self.interview.on_speech_started(event)

@@ -12,8 +12,9 @@ from server.asr.events import (
 )
 
 
-def transcript_message(event: TranscriptEvent) -> protocol.ServerMessage:
-    """The message that tells the client about `event`."""
+def transcript_message(event: TranscriptEvent, received_audio_ms: int) -> protocol.ServerMessage:
+    """The message that tells the client about `event`; `received_audio_ms`: the audio the
+    server has received as it sends it (how far behind the audio the event comes, on its side)."""
     match event:
         case SpeechStarted():
             return protocol.SpeechStarted(utterance_id=event.utterance_id, audio_ms=event.audio_ms)
@@ -24,6 +25,7 @@ def transcript_message(event: TranscriptEvent) -> protocol.ServerMessage:
                 stable=event.stable,
                 audio_start_ms=event.audio_start_ms,
                 audio_end_ms=event.audio_end_ms,
+                received_audio_ms=received_audio_ms,
             )
         case FinalTranscript():
             return protocol.TranscriptFinal(
@@ -38,6 +40,7 @@ def transcript_message(event: TranscriptEvent) -> protocol.ServerMessage:
                     for w in event.words
                 ],
                 language=event.language,
+                received_audio_ms=received_audio_ms,
             )
         case DecodeFailed():
             return protocol.ErrorEvent(

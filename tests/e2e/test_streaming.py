@@ -28,6 +28,7 @@ def check_transcript_events(client: PodiumClient) -> None:
     assert messages[0]["type"] == "session.ready"
     finals: dict[int, dict] = {}
     last_stable: dict[int, str] = {}
+    received_ms = 0
     for message in messages:
         kind = message["type"]
         if kind in ("transcript.partial", "transcript.final"):
@@ -35,6 +36,10 @@ def check_transcript_events(client: PodiumClient) -> None:
             assert uid not in finals, f"event after the final of utterance {uid}"
             previous = last_stable.get(uid, "")
             assert message["text"].startswith(previous), (previous, message["text"])
+            # The server's received audio as it sent this covers what it transcribed, and grows.
+            assert message["received_audio_ms"] >= message["audio_end_ms"], message
+            assert message["received_audio_ms"] >= received_ms, (received_ms, message)
+            received_ms = message["received_audio_ms"]
             if kind == "transcript.partial":
                 assert message["text"].startswith(message["stable"])
                 assert message["stable"].startswith(previous)

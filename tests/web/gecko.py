@@ -28,6 +28,8 @@ SINK = "podium_mic"
 SINK_MONITOR = "Monitor of Null Output"
 DEAD_PORT = 9  # nothing listens there: every proxied or remote-settings request fails at once
 PULSE_START_TIMEOUT_S = 10.0
+SINK_LATENCY_MS = 20
+VIEWPORT = (1280, 900)
 
 
 def geckodriver_path() -> Path | None:
@@ -84,16 +86,45 @@ def pulse_null_sink(runtime_dir: Path) -> Iterator[dict[str, str]]:
             stderr=log_file,
         )
     env["PULSE_SERVER"] = f"unix:{socket}"
+    keeper: subprocess.Popen[bytes] | None = None
     try:
         deadline = time.monotonic() + PULSE_START_TIMEOUT_S
         while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode != 0:
             if daemon.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"PulseAudio did not start: {log.read_text()[-500:]}")
             time.sleep(0.1)
+        keeper = keep_sink_prompt(env)
         yield env
     finally:
+        if keeper is not None:
+            keeper.kill()
+            keeper.wait(timeout=10)
         daemon.terminate()
         daemon.wait(timeout=10)
+
+
+def keep_sink_prompt(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Silence played into the sink for as long as it lives, asking for 20 ms of latency.
+
+    A null sink nothing plays into renders in blocks of up to 2 s, and a stream that connects
+    meanwhile waits for the block to end: measured, a clip played right after the recorder
+    connected reached the monitor 1.0-1.7 s late, about one time in three (5-19 ms otherwise,
+    and always with this stream)."""
+    with Path("/dev/zero").open("rb") as zeros:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [
+                "pacat",
+                "--playback",
+                f"--device={SINK}",
+                f"--latency-msec={SINK_LATENCY_MS}",
+                "--raw",
+                "--format=s16le",
+                "--rate=16000",
+                "--channels=1",
+            ],
+            env=env,
+            stdin=zeros,
+        )
 
 
 def play(env: dict[str, str], wav: Path) -> subprocess.Popen[bytes]:
@@ -101,7 +132,7 @@ def play(env: dict[str, str], wav: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(["paplay", f"--device={SINK}", str(wav)], env=env)
 
 
-OFFLINE_PREFS: dict[str, object] = {
+OFFLINE_PREFS: dict[str, str | int | bool] = {
     "services.settings.server": f"http://127.0.0.1:{DEAD_PORT}/v1",
     "network.proxy.type": 1,
     "network.proxy.http": "127.0.0.1",
@@ -123,9 +154,20 @@ OFFLINE_PREFS: dict[str, object] = {
 }
 
 
+def set_viewport(driver: Firefox, width: int, height: int) -> None:
+    """Make the page's viewport `width` x `height` (the window's size includes its toolbars);
+    headless, the window is never narrower than 500 px."""
+    driver.set_window_size(width, height)
+    inner_width, inner_height = driver.execute_script(
+        "return [window.innerWidth, window.innerHeight]"
+    )
+    driver.set_window_size(2 * width - inner_width, 2 * height - inner_height)
+
+
 @contextmanager
-def firefox(env: dict[str, str], *, log_dir: Path) -> Iterator[Firefox]:
-    """Headless Firefox ESR whose microphone is the null sink's monitor."""
+def firefox(env: dict[str, str], *, log_dir: Path, downloads: Path) -> Iterator[Firefox]:
+    """Headless Firefox ESR whose microphone is the null sink's monitor; files it downloads go
+    to `downloads` without asking."""
     from selenium import webdriver
     from selenium.webdriver.firefox.options import Options
     from selenium.webdriver.firefox.service import Service
@@ -142,6 +184,12 @@ def firefox(env: dict[str, str], *, log_dir: Path) -> Iterator[Firefox]:
         "media.peerconnection.ice.obfuscate_host_addresses": False,
         "media.autoplay.default": 0,
         "media.cubeb.sandbox": False,
+        "browser.download.folderList": 2,
+        "browser.download.dir": str(downloads),
+        "browser.download.useDownloadDir": True,
+        "browser.download.always_ask_before_handling_new_types": False,
+        "browser.download.manager.showWhenStarting": False,
+        "browser.helperApps.neverAsk.saveToDisk": "text/plain,text/markdown",
     }.items():
         options.set_preference(name, value)
     service = Service(
@@ -150,7 +198,7 @@ def firefox(env: dict[str, str], *, log_dir: Path) -> Iterator[Firefox]:
         log_output=str(log_dir / "geckodriver.log"),
     )
     driver = webdriver.Firefox(options=options, service=service)
-    driver.set_window_size(1280, 900)
+    set_viewport(driver, *VIEWPORT)
     try:
         yield driver
     finally:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from playwright.async_api import Page
 
+from tests.web.journeys import Evaluates
+
 PHONE = {"width": 390, "height": 844}
 
 # Visible elements that reach past the right edge of the window, except inside a container that
 # scrolls sideways on purpose (the comparison cards). The Latency panel is left out: its table
 # is another change's.
-_OVERFLOWING = """() => {
+_OVERFLOWING = """(() => {
   const width = document.documentElement.clientWidth;
   const scrolls = (node) => node.closest('.compare, #latency-panel') !== null;
   const over = [];
@@ -21,7 +23,7 @@ _OVERFLOWING = """() => {
     }
   }
   return {scrollWidth: document.documentElement.scrollWidth, width, over};
-}"""
+})()"""
 
 # How many lines an element's text takes (1: it did not wrap).
 _LINES = """(node) => {
@@ -31,7 +33,7 @@ _LINES = """(node) => {
 }"""
 
 
-async def assert_fits(page: Page, where: str) -> None:
+async def assert_fits(page: Evaluates, where: str) -> None:
     """The page does not scroll sideways and nothing sticks out on the right."""
     shown = await page.evaluate(_OVERFLOWING)
     assert shown["scrollWidth"] <= shown["width"], f"{where} scrolls sideways: {shown}"

@@ -34,7 +34,7 @@ from tests.web.conftest import (
     wait_state,
 )
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+pytestmark = [pytest.mark.browser, pytest.mark.chromium, needs_chromium]
 
 TOKEN = "podium-web-token-7c1e02"
 GEMINI_KEY = "AIza-fake-web-key-40d2"

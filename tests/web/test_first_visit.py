@@ -15,7 +15,7 @@ from benchmarks.serverproc import ServerProcess
 from tests.web.conftest import browser_page, mic_wav, needs_chromium, open_practice, wait_state
 from tests.web.layout import PHONE, assert_fits, lines_of
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+pytestmark = [pytest.mark.browser, pytest.mark.chromium, needs_chromium]
 
 VIEWS = ["practice", "interview", "captions", "history", "report"]
 

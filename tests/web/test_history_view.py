@@ -19,7 +19,7 @@ from tests.e2e.clients import api_client
 from tests.web.conftest import browser_page, clip_named, needs_chromium
 from tests.web.layout import PHONE, assert_fits
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+pytestmark = [pytest.mark.browser, pytest.mark.chromium, needs_chromium]
 
 PROFILE = "web-history-view"
 CLIP = "en_cheetah_platforms.wav"  # 4.5 s

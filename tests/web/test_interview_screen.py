@@ -22,9 +22,10 @@ from tests.web.conftest import (
     speech_wav,
     wait_js,
 )
-from tests.web.test_interview import RECORD_EVENTS, events, set_up
+from tests.web.interview_page import RECORD_EVENTS, events, set_up
+from tests.web.journeys import ChromiumDriver
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+pytestmark = [pytest.mark.browser, pytest.mark.chromium, needs_chromium]
 
 ANSWER_CLIP = "en_ls1988_24833_0001.wav"  # 8 s of read speech: weak on results, so followed up
 QUIET_AFTER_S = 8.0  # more than the silence that ends an answer
@@ -88,7 +89,8 @@ async def test_interview_screen_shows_one_thing_at_a_time(
         await question_loaded(page)
         await page.evaluate(RECORD_EVENTS)
         await page.evaluate(RECORD_CARDS)
-        await set_up(page, questions=2, voice=True, nudges=True, silence_s=SILENCE_END_S)
+        driver = ChromiumDriver(page, artifacts, speech=None)
+        await set_up(driver, questions=2, voice=True, nudges=True, silence_s=SILENCE_END_S)
         await page.click("#interview-followups")  # set_up leaves them off
         assert await page.is_checked("#interview-followups")
         await page.click("#interview-start")

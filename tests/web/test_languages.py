@@ -22,7 +22,7 @@ from tests.web.conftest import (
     wait_state,
 )
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+pytestmark = [pytest.mark.browser, pytest.mark.chromium, needs_chromium]
 
 MIC_CLIP = "en_praatio_damon.wav"  # any audio: no session gets as far as hearing it
 UNSUPPORTED = "the model tiny.en is English only; to use 'es', install the multilingual model"

@@ -23,7 +23,7 @@ from tests.web.conftest import (
     wait_state,
 )
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+pytestmark = [pytest.mark.browser, pytest.mark.chromium, needs_chromium]
 
 # A short sentence, a pause that ends it (its final comes), then 35 s of reading: the answer
 # is still going on when the server goes.
