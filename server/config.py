@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import msgspec
 
@@ -241,6 +241,9 @@ def _invalid_value(
     field = match.group(1)
     reason = message[: match.start()]
     reason = reason[:1].lower() + reason[1:]
+    field_type = get_type_hints(Settings).get(field)
+    if get_origin(field_type) is Literal:
+        reason += f" (one of: {', '.join(map(str, get_args(field_type)))})"
     where = f"--{field.replace('_', '-')}" if field in flags else ENV_PREFIX + field.upper()
     value = "" if field in _SECRET_FIELDS else f"={raw.get(field)!r}"
     return f"{where}{value} is not valid: {reason}"

@@ -340,12 +340,13 @@ def test_foreground_gate_ends_the_utterance_while_the_room_talks_on(speech_dir, 
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [
-        ("PODIUM_VAD_SENTENCE_END_MS", "600"),
-        ("PODIUM_VAD_FOREGROUND_DB", "-3"),
-        ("PODIUM_VAD", "silerro"),
-    ],
+    [("PODIUM_VAD_SENTENCE_END_MS", "600"), ("PODIUM_VAD_FOREGROUND_DB", "-3")],
 )
 def test_bad_vad_settings_name_the_setting(variable, value):
     with pytest.raises(ConfigError, match=variable):
         load_settings(environ={variable: value})
+
+
+def test_a_misspelt_vad_names_the_choices():
+    with pytest.raises(ConfigError, match=r"PODIUM_VAD='silerro'.*one of: webrtc, silero"):
+        load_settings(environ={"PODIUM_VAD": "silerro"})
