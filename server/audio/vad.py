@@ -59,7 +59,7 @@ class VadConfig(msgspec.Struct, frozen=True, kw_only=True):
     sentence (the transcript stream asks for it with `close_pause`); 0: always `end_ms`.
     """
 
-    kind: VadKind = "webrtc"
+    kind: VadKind = "silero"
     aggressiveness: int = 2
     frame_ms: int = 30
     start_ms: int = 90

@@ -95,5 +95,5 @@ def test_speech_in_pink_noise_stays_one_utterance(speech_dir, manifest):
 
 
 def test_vad_setting():
-    assert VadConfig.from_settings(load_settings(environ={"PODIUM_VAD": "silero"})).kind == "silero"
-    assert VadConfig.from_settings(load_settings(environ={})).kind == "webrtc"
+    assert VadConfig.from_settings(load_settings(environ={})).kind == "silero"
+    assert VadConfig.from_settings(load_settings(environ={"PODIUM_VAD": "webrtc"})).kind == "webrtc"
