@@ -43,6 +43,10 @@ class SileroClassifier:
     """Silero's speech probability per 32 ms frame, thresholded with hysteresis."""
 
     frame_ms = FRAME_MS
+    # Silero finds a soft, unvoiced start ("Sous le...") later than webrtcvad: 0.28 s on the
+    # French clip, where the base model then lost a word at 300 ms of pre-roll; up to 0.45 s
+    # on English clips of the speech set. So its utterances keep 200 ms more before onset.
+    onset_lag_ms = 200
 
     def __init__(self, threshold: float) -> None:
         self._session = silero_session()

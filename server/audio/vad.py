@@ -161,6 +161,11 @@ class FrameClassifier(Protocol):
         """The frame length it classifies."""
         ...
 
+    @property
+    def onset_lag_ms(self) -> int:
+        """How much later than the first sound it may find an onset: added to the pre-roll."""
+        ...
+
     def classify(self, frame: NDArray[np.int16]) -> tuple[bool, bool]:
         """The raw verdict (onset evidence), and whether the frame counts as speech."""
         ...
@@ -172,6 +177,7 @@ class WebrtcClassifier:
 
     def __init__(self, config: VadConfig) -> None:
         self.frame_ms = config.frame_ms
+        self.onset_lag_ms = 0
         self._vad = webrtcvad.Vad(config.aggressiveness)
         self._threshold = config.voicing_threshold
         self._voicing_frames = _frames(config.voicing_window_ms, config.frame_ms)
@@ -215,7 +221,9 @@ class Segmenter:
         self._frame_samples = frame_ms * _SAMPLES_PER_MS
         self._start_frames = _frames(config.start_ms, frame_ms)
         self._end_frames = _frames(config.end_ms, frame_ms)
-        self._pre_roll_frames = _frames(config.pre_roll_ms, frame_ms)
+        self._pre_roll_frames = _frames(
+            config.pre_roll_ms + self._classifier.onset_lag_ms, frame_ms
+        )
         self._max_frames = int(config.max_utterance_s * 1000) // frame_ms
         self._voicing_frames = _frames(config.voicing_window_ms, frame_ms)
         self._split_search_frames = min(_frames(_SPLIT_SEARCH_MS, frame_ms), self._max_frames // 2)
