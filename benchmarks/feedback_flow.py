@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 
 import httpx
+import numpy as np
 
 from benchmarks.baselines import PreparedClip, streamed_audio
 from benchmarks.client import PodiumClient, ReceivedEvent
@@ -102,3 +103,16 @@ async def measure_feedback(
 def answer_clips(clips: Sequence[PreparedClip], count: int) -> list[PreparedClip]:
     """The answers to give: the clips closest to a 6 s answer (enough words, quick to play)."""
     return sorted(clips, key=lambda c: abs(c.clip.duration_s - ANSWER_S))[:count]
+
+
+async def answer_aloud(
+    client: PodiumClient, question: dict[str, str], audio: np.ndarray
+) -> ReceivedEvent:
+    """Set the question, speak `audio` as the answer, end it; returns `feedback.done`."""
+    client.send({"type": "question.set", **question})
+    client.send({"type": "answer.start"})
+    await client.track.play(audio)
+    # End right after the speech: the open utterance must be finalised and included.
+    await client.track.play(np.zeros(3_200, np.int16))
+    client.send({"type": "answer.end"})
+    return await client.wait_for("feedback.done", timeout_s=FEEDBACK_TIMEOUT_S)

@@ -161,10 +161,11 @@ def _announce(progress: Progress, label: str, _streams: int) -> None:
 
 
 class MeasuredServer(NamedTuple):
-    """A server the sweep runs against: its configuration's name, URL and resource monitor."""
+    """A server the sweep runs against: its configuration's name, its front ends' URLs (one,
+    unless several share a speech pool) and the first's resource monitor."""
 
     name: str
-    url: str
+    urls: tuple[str, ...]
     monitor: ResourceMonitor | None
 
 
@@ -178,13 +179,13 @@ async def server_phase(
 ) -> tuple[dict[str, object], dict[str, list[LevelResult]], FeedbackResult | None]:
     """The sweep on every server, each stream count on all of them before the next count; then
     the interview flow on the first with the server's own feedback provider."""
-    health = await fetch_health(servers[0].url)
+    health = await fetch_health(servers[0].urls[0])
     levels: dict[str, list[LevelResult]] = {server.name: [] for server in servers}
     for count in plan.streams:
         for server in servers:
             label = f"{count} stream(s)" + (f", {server.name}" if len(servers) > 1 else "")
             levels[server.name] += await run_sweep(
-                server.url,
+                server.urls,
                 clips,
                 [count],
                 plan.stream,
@@ -196,7 +197,7 @@ async def server_phase(
     if answers:
         progress.phase(f"feedback, {feedback_label}")
         feedback = await measure_feedback(
-            servers[0].url,
+            servers[0].urls[0],
             answers,
             label=feedback_label,
             lead_ms=plan.stream.lead_ms,
@@ -256,7 +257,7 @@ class ServerMeasurements(NamedTuple):
 
 
 def measure_servers(
-    server_url: str | None,
+    server_urls: Sequence[str],
     server_pid: int | None,
     clips: Sequence[PreparedClip],
     answers: Sequence[PreparedClip],
@@ -264,17 +265,18 @@ def measure_servers(
     progress: Progress,
     run_log: RunLog,
 ) -> ServerMeasurements:
-    """The sweep and the feedback on the given server, or on local ones started here."""
+    """The sweep and the feedback on the given server (streams spread over its front ends), or
+    on local ones started here."""
     feedback: list[FeedbackResult] = []
-    if server_url is not None:
-        url = server_url.rstrip("/")
+    if server_urls:
+        urls = tuple(u.rstrip("/") for u in server_urls)
         monitor_context: contextlib.AbstractContextManager[ResourceMonitor | None] = (
             ResourceMonitor(server_pid) if server_pid else contextlib.nullcontext()
         )
         with monitor_context as monitor:
             health, by_name, coach = asyncio.run(
                 server_phase(
-                    [MeasuredServer("main", url, monitor)],
+                    [MeasuredServer("main", urls, monitor)],
                     clips,
                     answers,
                     plan,
@@ -288,7 +290,8 @@ def measure_servers(
                 "server CPU and memory not measured: pass --server-pid with --server"
             )
         feedback = [coach] if coach else []
-        return ServerMeasurements(url, health, by_name["main"], feedback, peak_rss_mb, [])
+        label = ", ".join(urls)
+        return ServerMeasurements(label, health, by_name["main"], feedback, peak_rss_mb, [])
     progress.phase("starting the server" + ("s" if len(plan.configs) > 1 else ""))
     with contextlib.ExitStack() as stack:
         servers = []
@@ -297,7 +300,7 @@ def measure_servers(
             env = {"PODIUM_GEMINI_API_KEY": "", **config.env}
             server = stack.enter_context(local_server(env, run_log, config.name, config.source))
             monitor = stack.enter_context(ResourceMonitor(server.process.pid))
-            servers.append(MeasuredServer(config.name, server.url, monitor))
+            servers.append(MeasuredServer(config.name, (server.url,), monitor))
             progress.advance(SERVER_START_S, clips=0)
         health, by_name, coach = asyncio.run(
             server_phase(servers, clips, answers, plan, progress, "offline coach")

@@ -71,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
         "else the clips in tests/data/speech/)",
     )
     parser.add_argument(
-        "--server", help="URL of a running server (default: start a local subprocess)"
+        "--server",
+        help="URL of a running server, or several front ends' URLs separated by commas (the "
+        "streams are spread over them; default: start a local subprocess)",
     )
     parser.add_argument(
         "--server-pid",
@@ -206,13 +208,19 @@ def _git(*args: str) -> str:
     return completed.stdout.strip()
 
 
-def _git_commit() -> str:
+def git_commit() -> str:
+    """This checkout's commit, "-dirty" when tracked files changed."""
     try:
         commit = _git("rev-parse", "--short", "HEAD")
         dirty = _git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return f"{commit}-dirty" if dirty else commit
+
+
+def _front_ends(server: str | None) -> list[str]:
+    """`--server`'s URLs (none: start a local server)."""
+    return [url.strip() for url in (server or "").split(",") if url.strip()]
 
 
 def _public_settings(settings: Settings) -> dict[str, object]:
@@ -321,7 +329,13 @@ def _measure(
             gc.collect()
         try:
             measured = measure_servers(
-                args.server, args.server_pid, clips, answers, plan, progress, RunLog(notes, out_dir)
+                _front_ends(args.server),
+                args.server_pid,
+                clips,
+                answers,
+                plan,
+                progress,
+                RunLog(notes, out_dir),
             )
         except RuntimeError as exc:  # the local server did not start
             notes.append(f"server not measured: {describe_error(exc)}")
@@ -338,7 +352,7 @@ def _measure(
         meta=Meta(
             command=["podium", "bench", *(sys.argv[1:] if argv is None else argv)],
             started_utc=started_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
-            git_commit=_git_commit(),
+            git_commit=git_commit(),
             host=f"{socket.gethostname()} ({platform.platform()})",
             cpu_count=os.cpu_count() or 0,
             load_average_start=load_start,

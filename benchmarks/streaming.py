@@ -88,7 +88,7 @@ def rotations(clips: Sequence[PreparedClip], streams: int) -> list[list[Prepared
 
 
 async def run_level(
-    url: str,
+    urls: Sequence[str],
     shares: Sequence[Sequence[PreparedClip]],
     *,
     lead_ms: int,
@@ -97,7 +97,8 @@ async def run_level(
     duration_s: float | None = None,
     on_clip: Callable[[PreparedClip], None] | None = None,
 ) -> list[ClipRecord]:
-    """Stream every share at once, each share's clips back to back.
+    """Stream every share at once, each share's clips back to back; share i goes to front end
+    `urls[i % len(urls)]` (several front ends behind one pool share the streams evenly).
 
     Without `duration_s` each clip of a share plays once; with it, a share plays round and
     round and starts no clip once `duration_s` has passed, which keeps the concurrency steady.
@@ -116,7 +117,7 @@ async def run_level(
             prepared = share[index % len(share)]
             records.append(
                 await stream_clip(
-                    url,
+                    urls[stream % len(urls)],
                     prepared,
                     stream=stream,
                     lead_ms=lead_ms,

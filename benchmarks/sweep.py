@@ -71,7 +71,7 @@ async def settle(url: str) -> None:
 
 
 async def run_sweep(
-    url: str,
+    urls: Sequence[str],
     clips: Sequence[PreparedClip],
     streams: Sequence[int],
     options: StreamOptions,
@@ -80,13 +80,16 @@ async def run_sweep(
     on_level: Callable[[int], None] | None = None,
     on_clip: Callable[[PreparedClip, int], None] | None = None,
 ) -> list[LevelResult]:
-    """Stream the clips at every stream count; summarise each level."""
+    """Stream the clips at every stream count, spread over the front ends at `urls`; summarise
+    each level (the server's figures are the first front end's)."""
+    url = urls[0]
     client_process = psutil.Process()
     levels = []
     for count in streams:
         if on_level is not None:
             on_level(count)
-        await settle(url)
+        for front_end in urls:
+            await settle(front_end)
         health_before = await fetch_health(url)
         server_cpu = monitor.mark() if monitor else 0.0
         client_times = client_process.cpu_times()
@@ -94,7 +97,7 @@ async def run_sweep(
         # One stream plays every clip once (the main measurement); N streams play for
         # `level_s` at steady concurrency.
         records: list[ClipRecord] = await run_level(
-            url,
+            urls,
             [list(clips)] if count == 1 else rotations(clips, count),
             lead_ms=options.lead_ms,
             realtime=options.realtime,

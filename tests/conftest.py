@@ -13,6 +13,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from benchmarks.speech import DEFAULT_SPEECH_DIR, Clip, load_manifest
 from server.rtc.ice import LOOPBACK_V4, use_host_addresses
+from tests.store.databases import PostgresServer
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +33,14 @@ def manifest(speech_dir: Path) -> list[Clip]:
 @pytest.fixture(scope="session")
 def english_clips(manifest: list[Clip]) -> list[Clip]:
     return [clip for clip in manifest if clip.language == "en"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL on a loopback port (skips where PostgreSQL is not installed)."""
+    server = PostgresServer()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 
 `POST <pool>/decode`: the body is the utterance's audio so far as 16 kHz mono int16 PCM (little
 endian); the `X-Podium-Decode` header holds a `DecodeHeader` as JSON. The answer is a
-`Transcript` as JSON, with the replica's partial spacing in `X-Podium-Partial-Spacing-Ms`.
+`Transcript` as JSON, with the replica's partial spacing in `X-Podium-Partial-Spacing-Ms` and
+the time the decode took in the replica (queue and model) in `X-Podium-Replica-Ms`: the rest of
+a round trip is the pool's overhead (HTTP, Serve's proxy and router, encoding).
 `GET <pool>/info` describes the pool's models; `GET <pool>/stats` how busy the answering
 replica is. Requests are stateless: any replica can serve any of them.
 """
@@ -13,6 +15,7 @@ import msgspec
 
 DECODE_HEADER = "X-Podium-Decode"
 SPACING_HEADER = "X-Podium-Partial-Spacing-Ms"
+REPLICA_MS_HEADER = "X-Podium-Replica-Ms"
 # The pool's HTTP ingress (Ray Serve's proxy) listens here unless told otherwise: not 8000,
 # Podium's own default port.
 DEFAULT_POOL_PORT = 8700

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from server.asr.engine import DecodeRequest, EngineStats
 from server.asr.pool_wire import (
     DECODE_HEADER,
+    REPLICA_MS_HEADER,
     SPACING_HEADER,
     DecodeHeader,
     PoolInfo,
@@ -71,6 +72,7 @@ class RemoteDecodeEngine:
         self._http = httpx.AsyncClient(timeout=timeout_s)
         self._spacing_ms = 0
         self._round_trips_ms: deque[float] = deque(maxlen=LATENCY_WINDOW)
+        self._overheads_ms: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._sent = 0
         self._retries = 0
         self._failures = 0
@@ -118,13 +120,21 @@ class RemoteDecodeEngine:
                     raise TranscriberError(
                         f"the speech pool refused a decode (HTTP {response.status_code})"
                     )
-                self._round_trips_ms.append((time.perf_counter() - started) * 1000)
+                round_trip_ms = (time.perf_counter() - started) * 1000
+                self._round_trips_ms.append(round_trip_ms)
+                replica_ms = response.headers.get(REPLICA_MS_HEADER)
+                if replica_ms is not None:
+                    self._overheads_ms.append(round_trip_ms - float(replica_ms))
                 self._spacing_ms = int(response.headers.get(SPACING_HEADER, 0))
                 return msgspec.json.decode(response.content, type=Transcript)
         finally:
             self._in_flight -= 1
         self._failures += 1
         raise TranscriberError(f"the speech pool at {self.address} did not answer in time")
+
+    def wire_overheads_ms(self) -> list[float]:
+        """Recent round trips less the replica's own time (HTTP, Serve's proxy and router)."""
+        return list(self._overheads_ms)
 
     def partial_spacing_ms(self, base_ms: int) -> int:
         """The pool's replicas pace partials under load: their last word on it, or `base_ms`."""
@@ -143,9 +153,9 @@ class RemoteDecodeEngine:
             "retries": self._retries,
             "failed_decodes": self._failures,
             "in_flight": self._in_flight,
-            "round_trip_ms_p50": round(statistics.median(self._round_trips_ms), 1)
-            if self._round_trips_ms
-            else None,
+            "round_trip_ms_p50": _median(self._round_trips_ms),
+            # The round trip less the replica's own time: HTTP, Serve's proxy and router.
+            "overhead_ms_p50": _median(self._overheads_ms),
         }
         try:
             info, stats = await asyncio.gather(
@@ -199,6 +209,10 @@ async def connect_pool(
             await engine.aclose()
             raise ConfigError(f"PODIUM_ASR: the speech pool at {address} has no main model")
         return engine, info
+
+
+def _median(values: deque[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
 
 
 def _pcm(audio: NDArray[np.int16] | NDArray[np.float32]) -> bytes:

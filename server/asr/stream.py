@@ -36,6 +36,7 @@ from server.asr.events import (
 from server.asr.types import SAMPLE_RATE_HZ, Transcriber, Transcript
 from server.asr.words import join_words, split_words
 from server.audio.vad import Segmenter, SpeechEnd, SpeechStart, VadConfig
+from server.errors import TranscriberError
 
 log = logging.getLogger(__name__)
 
@@ -254,8 +255,8 @@ class TranscriptStream:
         audio = audio[: (key[2] - key[1]) * SAMPLE_RATE_HZ // 1000]
         try:
             transcript = await self._decode(audio, final=True, priority=Priority.SPECULATIVE)
-        except Exception:
-            log.exception("speculative decode failed")
+        except Exception as exc:
+            _log_decode_failure("speculative", exc)
             self.stats.errors += 1
             return False
         self._speculative_key, self._speculative = key, transcript
@@ -294,8 +295,8 @@ class TranscriptStream:
         self._partial_end_ms = end_ms
         try:
             transcript = await self._decode(audio, final=False, priority=Priority.PARTIAL)
-        except Exception:
-            log.exception("partial decode failed")
+        except Exception as exc:
+            _log_decode_failure("partial", exc)
             self.stats.errors += 1
             return False
         self.stats.partial_decodes += 1
@@ -334,8 +335,8 @@ class TranscriptStream:
         else:
             try:
                 transcript = await self._decode(ended.audio, final=True, priority=Priority.FINAL)
-            except Exception:
-                log.exception("final decode failed")
+            except Exception as exc:
+                _log_decode_failure("final", exc)
                 self.stats.errors += 1
                 self._emit(DecodeFailed(utterance_id=ended.utterance_id))
         self.stats.final_decodes += 1
@@ -374,3 +375,12 @@ class TranscriptStream:
             )
         )
         self._final_done.set()
+
+
+def _log_decode_failure(kind: str, error: Exception) -> None:
+    """A decode that failed for a known reason (the speech pool unreachable, the engine shut
+    down) is one line in the log; anything else keeps its traceback for the developer."""
+    if isinstance(error, TranscriberError):
+        log.warning("%s decode failed: %s", kind, error)
+    else:
+        log.error("%s decode failed", kind, exc_info=error)

@@ -57,6 +57,9 @@ class DecodeMode(msgspec.Struct, frozen=True):
     temperatures: tuple[float, ...]
     word_timestamps: bool
     short_window: bool
+    # Whisper's initial prompt for every decode of this kind that brings no earlier text of its
+    # own: its style steers the transcript's (e.g. fillers written out).
+    prompt: str | None = None
 
 
 class WindowPolicy(msgspec.Struct, frozen=True):
@@ -155,7 +158,8 @@ class WhisperTranscriber:
         mode = self.config.final if final else self.config.partial
         audio = np.ascontiguousarray(audio, dtype=np.float32)
         audio_s = len(audio) / SAMPLE_RATE_HZ
-        request = self._request(audio_s, language if self.multilingual else "en", prompt, prefix)
+        language = language if self.multilingual else "en"
+        request = self._request(audio_s, language, prompt or mode.prompt, prefix)
         decoded = _Decoded([], request.language or "", suspect=False)
         if audio_s >= _MIN_AUDIO_S:
             frames = self.config.window.frames(audio_s) if mode.short_window else None

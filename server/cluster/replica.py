@@ -12,11 +12,13 @@ import asyncio
 import logging
 import os
 import socket
+import time
 from collections.abc import Mapping
 
 import msgspec
 import numpy as np
 from ray import serve
+from ray.serve import Application
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -25,6 +27,7 @@ from server.asr.local_engine import engine_for
 from server.asr.pool import TranscriberPool, multilingual_loader
 from server.asr.pool_wire import (
     DECODE_HEADER,
+    REPLICA_MS_HEADER,
     SPACING_HEADER,
     DecodeHeader,
     PoolInfo,
@@ -33,7 +36,7 @@ from server.asr.pool_wire import (
 )
 from server.asr.types import Transcriber
 from server.asr.whisper import load_transcriber
-from server.config import load_settings
+from server.config import ENV_PREFIX, load_settings
 from server.errors import PodiumError
 
 log = logging.getLogger(__name__)
@@ -79,6 +82,7 @@ class AsrReplica:
     async def _decode(self, request: Request) -> Response:
         header = msgspec.json.decode(request.headers.get(DECODE_HEADER, ""), type=DecodeHeader)
         audio = np.frombuffer(await request.body(), dtype="<i2").astype(np.int16)
+        started = time.perf_counter()
         transcript = await self._engine.decode(
             DecodeRequest(
                 audio=audio,
@@ -90,8 +94,11 @@ class AsrReplica:
                 prompt=header.prompt,
             )
         )
+        took_ms = (time.perf_counter() - started) * 1000
         spacing = self._engine.partial_spacing_ms(self._settings.partial_interval_ms)
-        return _json(transcript, {SPACING_HEADER: str(spacing)})
+        return _json(
+            transcript, {SPACING_HEADER: str(spacing), REPLICA_MS_HEADER: f"{took_ms:.2f}"}
+        )
 
     async def _model(self, name: str) -> Transcriber:
         if name == self._models.main.model_name:
@@ -121,6 +128,15 @@ class AsrReplica:
             queued=stats.queued,
             partial_spacing_ms=self._engine.partial_spacing_ms(self._settings.partial_interval_ms),
         )
+
+
+def build_app(args: dict[str, str]) -> Application:
+    """The pool for a Serve config file (`import_path: server.cluster.replica:build_app`, as
+    KubeRay's RayService uses): `args` holds `replicas` and the pool's `PODIUM_*` settings;
+    settings not in `args` come from the replicas' environment."""
+    settings = {k: str(v) for k, v in args.items() if k.startswith(ENV_PREFIX)}
+    environ = {k: v for k, v in os.environ.items() if k.startswith(ENV_PREFIX)} | settings
+    return AsrReplica.bind(environ, int(args.get("replicas", 1)))  # type: ignore[attr-defined]
 
 
 def _model_info(transcriber: Transcriber, role: str) -> PoolModel:

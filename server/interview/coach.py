@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from typing import Any
 
 import msgspec
@@ -102,13 +102,27 @@ class OfflineCoach:
         return pieces, result
 
 
-def next_step(question: str, transcript: str, metrics: DeliveryMetrics, language: str) -> str:
-    """The one thing to do next after this answer, in one sentence (as the feedback ends)."""
+def next_step(
+    question: str,
+    transcript: str,
+    metrics: DeliveryMetrics,
+    language: str,
+    *,
+    given: Collection[str] = (),
+) -> str:
+    """The one thing to do next after this answer, in one sentence (as the feedback ends).
+
+    `given`: steps already given for other answers (an interview report's earlier rows): the
+    step for this answer's next flaw is chosen over one of those, so rows whose flaws differ do
+    not all read the same; an answer with no other flaw keeps its own step.
+    """
     say = _Writer(templates(language))
     assessment = analyse(question, transcript, metrics)
     if assessment.evidence.word_count == 0:
         return say("next.empty")
-    return _next_step(say, _problems(say, question, assessment, metrics))
+    problems = _problems(say, question, assessment, metrics)
+    steps = [_next_step(say, [problem]) for problem in problems] or [_next_step(say, [])]
+    return next((step for step in steps if step not in given), steps[0])
 
 
 def templates(language: str) -> dict[str, str]:
@@ -284,11 +298,14 @@ def _first_things(
     e = a.evidence
     seconds = round(m.spoken_span_s) if m.spoken_span_s > 0 else round(e.word_count / 2.5)
     timed = m.spoken_span_s > 0
+    # The count the person sees beside the feedback (the timed words'; a transcript's text
+    # can split a contraction differently).
+    words = m.word_count or e.word_count
     found: list[tuple[str, str]] = []
-    if e.word_count < _FAR_TOO_SHORT_WORDS or (timed and m.spoken_span_s < _FAR_TOO_SHORT_S):
-        found.append((say("fix.too_short", words=e.word_count, seconds=seconds), "too_short"))
+    if words < _FAR_TOO_SHORT_WORDS or (timed and m.spoken_span_s < _FAR_TOO_SHORT_S):
+        found.append((say("fix.too_short", words=words, seconds=seconds), "too_short"))
     elif (timed and m.spoken_span_s > _RAMBLING_S) or e.longest_sentence > _RAMBLING_SENTENCE_WORDS:
-        text = say("fix.rambling", words=e.word_count, longest=e.longest_sentence)
+        text = say("fix.rambling", words=words, longest=e.longest_sentence)
         found.append((text, "rambling"))
     if e.off_topic:
         found.append((say("fix.off_topic", question=question.strip()), "off_topic"))

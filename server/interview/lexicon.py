@@ -113,6 +113,9 @@ class Lexicon(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     stem_final: str = ""
     elided_prefixes: tuple[str, ...] = ()
     names_capitalised: bool = True
+    # Words that, in lowercase right after a full stop, go on the sentence before it: a
+    # recogniser ends a sentence at every pause, also inside a run-on one (". and then").
+    continuations: frozenset[str] = frozenset()
     pace_wpm: tuple[float, float] | None = None
 
 

@@ -62,10 +62,17 @@ class InterviewReport(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def question_result(
-    *, key: str, question: str, outcome: AnswerOutcome, parent_key: str | None, language: str
+    *,
+    key: str,
+    question: str,
+    outcome: AnswerOutcome,
+    parent_key: str | None,
+    language: str,
+    earlier: Sequence[QuestionResult] = (),
 ) -> QuestionResult:
     """The report's row for a stored answer: its feedback's scores (the rubric's when every
-    feedback provider failed) and, as its one line, the coach's next step for it."""
+    feedback provider failed) and, as its one line, the coach's next step for it (one the
+    `earlier` rows do not already give, where the answer has another flaw)."""
     feedback = outcome.feedback
     if feedback is None:
         scores = assess(question, outcome.transcript, outcome.metrics)
@@ -78,7 +85,13 @@ def question_result(
         transcript=outcome.transcript,
         scores=scores,
         overall=overall,
-        feedback=next_step(question, outcome.transcript, outcome.metrics, language),
+        feedback=next_step(
+            question,
+            outcome.transcript,
+            outcome.metrics,
+            language,
+            given={row.feedback for row in earlier},
+        ),
         is_followup=parent_key is not None,
         parent_id=parent_key,
         metrics=outcome.metrics,

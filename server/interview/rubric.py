@@ -40,7 +40,8 @@ from server.interview.types import Scores
 
 # 2: word lists and first-person rules per language (es, pt, fr, de, it); pace bands.
 # 3: results phrased as a before/after or a change; the question's category; more related words.
-RUBRIC_VERSION = "podium-rubric-3"
+# 4: a recogniser's full stop before a lowercase "and" does not end a sentence (spoken run-ons).
+RUBRIC_VERSION = "podium-rubric-4"
 
 # Overall = weighted mean of (score - 1) / 4, as 0-100. Content (what you did and what came of
 # it) is 80%, delivery 20%: interviewers judge the story more than its polish. Sum is 100.
@@ -140,7 +141,7 @@ def analyse(question: str, transcript: str, metrics: DeliveryMetrics) -> Assessm
     i_count, we_count = _self_counts(texts, lexicon)
     quote, quantified = _result_sentence(tokens, lexicon)
     reflection = bool(_find_all(texts, lexicon.reflection_cues))
-    sentence_lengths = [len(s) for s in _sentences(tokens) if s]
+    sentence_lengths = [len(s) for s in _sentences(tokens, lexicon) if s]
 
     category = question_category(question, lexicon)
     # Shared words alone cannot tell: a story of what the speaker did, with how it ended, is
@@ -189,7 +190,8 @@ def analyse(question: str, transcript: str, metrics: DeliveryMetrics) -> Assessm
 def question_category(question: str, lexicon: Lexicon) -> Category:
     """What kind of answer the question asks for, from how it starts (per clause, so that
     "Your team is split. What would you do?" is situational too)."""
-    clauses = [" ".join(t.text for t in clause) for clause in _sentences(tokenize(question))]
+    sentences = _sentences(tokenize(question), lexicon)
+    clauses = [" ".join(t.text for t in clause) for clause in sentences]
     for clause in clauses:
         if any(clause.startswith(opener) for opener in lexicon.situational_openers):
             return "situational"
@@ -415,18 +417,25 @@ def _marked_name(said: str) -> bool:
     return any(ch.isdigit() for ch in said) or sum(ch.isupper() for ch in said) >= 2
 
 
-def _sentences(tokens: Sequence[Token]) -> list[list[Token]]:
+def _sentences(tokens: Sequence[Token], lexicon: Lexicon) -> list[list[Token]]:
+    """Sentences as said. A speech recogniser puts a full stop at every pause, so a run-on
+    sentence comes back as ". and then ... . which meant ...": a piece that starts with a
+    lowercase continuation word ("and", "which") goes on the sentence before it."""
     sentences: list[list[Token]] = [[]]
-    for token in tokens:
+    for i, token in enumerate(tokens):
         sentences[-1].append(token)
-        if token.boundary == ".":
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        goes_on = (
+            after is not None and after.said[:1].islower() and after.text in lexicon.continuations
+        )
+        if token.boundary == "." and not goes_on:
             sentences.append([])
     return sentences
 
 
 def _result_sentence(tokens: Sequence[Token], lexicon: Lexicon) -> tuple[str | None, bool]:
     """The sentence that states the result (a quantified one first) and whether it has a number."""
-    sentences = _sentences(tokens)
+    sentences = _sentences(tokens, lexicon)
     with_result = [
         s for s in sentences if s and _find_all([t.text for t in s], lexicon.result_cues)
     ]

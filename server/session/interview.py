@@ -330,6 +330,7 @@ class InterviewFlow:
                 outcome=outcome,
                 parent_key=turn.followup_of,
                 language=self._language,
+                earlier=interview.results,
             )
             interview.results.append(row)
             may_follow_up = not interview.ending and turn.followup_of is None

@@ -62,6 +62,7 @@ def rows_from_answers(answers: Sequence[StoredAnswer], language: str) -> list[Qu
                 outcome=AnswerOutcome(answer, metrics, _feedback(answer)),
                 parent_key=parent_key,
                 language=language,
+                earlier=rows,
             )
         )
     return rows

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from benchmarks.coaching import check
-from server.interview.types import FeedbackResult, Scores
+from benchmarks.coaching import Coached, check
 
-_RESULT = FeedbackResult(
+_RESULT = Coached(
     text="At 9 words the answer was far too short.",
-    scores=Scores(structure=2, relevance=4, specificity=1, result=3, delivery=5),
+    scores={"structure": 2, "relevance": 4, "specificity": 1, "result": 3, "delivery": 5},
     overall=30,
-    provider="offline",
-    model="test",
-    rubric_version="test",
+    transcript="I missed a deadline once and I learned to plan better.",
 )
 
 

@@ -38,7 +38,7 @@ async def test_a_server_without_its_pid_still_reports_its_decode_time(
 ) -> None:
     clips = prepare_clips([clip_named(english_clips, CLIP)], speech_dir)
 
-    (level,) = await run_sweep(server.url, clips, [1], StreamOptions(), monitor=None)
+    (level,) = await run_sweep([server.url], clips, [1], StreamOptions(), monitor=None)
 
     usage = level.usage
     assert usage is not None

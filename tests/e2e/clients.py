@@ -58,9 +58,12 @@ async def poll_until(
 
 
 @asynccontextmanager
-async def serve_in_process(app: Litestar | Callable[..., Awaitable[None]]) -> AsyncIterator[str]:
-    """Run `app` with uvicorn on a free loopback port in this event loop; yields its URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_config=None)
+async def serve_in_process(
+    app: Litestar | Callable[..., Awaitable[None]], *, port: int | None = None
+) -> AsyncIterator[str]:
+    """Run `app` with uvicorn on a loopback port (`port`, else a free one) in this event loop;
+    yields its URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port or free_port(), log_config=None)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(), name="uvicorn")
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.client import PodiumClient, ReceivedEvent
+from benchmarks.client import PodiumClient
 from benchmarks.serverproc import ServerProcess, start_server
 from benchmarks.speech import Clip, read_wav_int16
 from tests.speech import clip_named
@@ -67,16 +67,3 @@ async def stream_and_collect(
 
     if client.of_type("speech.started"):
         await client.wait_for(all_final, timeout_s=timeout_s)
-
-
-async def answer_aloud(
-    client: PodiumClient, question: dict[str, str], audio: np.ndarray
-) -> ReceivedEvent:
-    """Set the question, speak `audio` as the answer, end it; returns `feedback.done`."""
-    client.send({"type": "question.set", **question})
-    client.send({"type": "answer.start"})
-    await client.track.play(audio)
-    # End right after the speech: the open utterance must be finalised and included.
-    await client.track.play(np.zeros(3_200, np.int16))
-    client.send({"type": "answer.end"})
-    return await client.wait_for("feedback.done", timeout_s=60)

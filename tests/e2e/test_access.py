@@ -13,12 +13,13 @@ import pytest
 
 from benchmarks.client import PodiumClient
 from benchmarks.fake_gemini import FakeGemini
+from benchmarks.feedback_flow import answer_aloud
 from benchmarks.serverproc import start_server
 from benchmarks.speech import Clip, normalize_english
 from server.app import create_app, web_dir
 from server.config import Settings
 from tests.e2e.clients import HTTP_TIMEOUT_S, api_client, serve_in_process
-from tests.e2e.conftest import answer_aloud, clip_audio
+from tests.e2e.conftest import clip_audio
 from tests.speech import clip_named
 
 pytestmark = pytest.mark.e2e

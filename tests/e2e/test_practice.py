@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from benchmarks.client import PodiumClient
+from benchmarks.feedback_flow import answer_aloud
 from benchmarks.serverproc import ServerProcess
 from benchmarks.speech import Clip, word_error_rate
+from benchmarks.tts import espeak_available, speak
 from server.app import create_app
 from server.config import Settings
 from tests.e2e.clients import api_client, get_json, poll_until, serve_in_process
-from tests.e2e.conftest import answer_aloud, clip_audio
+from tests.e2e.conftest import clip_audio
 from tests.speech import clip_named
 from tests.store.databases import writes_refused
 
@@ -144,3 +148,33 @@ async def test_an_answer_the_database_refuses_is_kept_and_stored_when_it_is_back
     assert answer["id"] == first_saved["answer_id"]
     assert answer["transcript"] == first_saved["transcript"] != ""
     assert answer["feedback"]["text"] == done.message["text"]
+
+
+@pytest.mark.skipif(
+    not espeak_available(),
+    reason="espeak-ng is not installed (apt-get install espeak-ng; .ci/run installs it)",
+)
+async def test_a_spoken_answer_far_too_short_is_told_so_first(server: ServerProcess) -> None:
+    """Synthetic speech through the whole flow: the coach hears the answer as transcribed and
+    names its main flaw, its length, before anything else."""
+    said = "I made our weekly report much faster. Now it takes one hour."
+    audio = np.concatenate([np.zeros(16_000, np.int16), speak(said)])
+    client = PodiumClient(server.url, profile_id="e2e-spoken-short")
+    try:
+        await client.connect()
+        question = {"text": "Tell me about a time you improved a process at work."}
+        done = (await answer_aloud(client, question, audio)).message
+    finally:
+        await client.close()
+
+    saved = client.of_type("answer.saved")[0]
+    # Real speech arrived: tiny.en gets most words of espeak-ng's robotic voice right.
+    assert word_error_rate([said], [saved["transcript"]]) <= 0.5, saved["transcript"]
+    assert done["provider"] == "offline"
+    fixes = done["text"].split("What to improve: ", 1)[1]
+    first_fix = re.split(r"(?<=[.;])\s", fixes, maxsplit=1)[0]
+    assert "far too short" in first_fix, done["text"]
+    counted = re.search(r"At (\d+) words", first_fix)
+    assert counted is not None, first_fix
+    assert int(counted.group(1)) == saved["metrics"]["word_count"], saved["transcript"]
+    assert done["overall"] <= 45

@@ -201,6 +201,39 @@ def test_a_row_from_an_answer_uses_its_feedback_or_else_the_rubric() -> None:
     assert follow.feedback == next_step("And then?", transcript, m, "es")
 
 
+def test_rows_whose_flaws_differ_get_different_next_steps() -> None:
+    """Short answers all lead with their length; a report that said "answer for at least a
+    minute" on every row would hide what else differs between them."""
+    question = "Tell me about a time you fixed a hard bug."
+    short = "I fixed a memory leak in our billing service last spring."
+    hedged = "I think I maybe fixed a leak, I guess, in billing. I think it worked, maybe."
+
+    def row(key: str, transcript: str, earlier: list[QuestionResult]) -> QuestionResult:
+        words = words_from_text(transcript, words_per_minute=140)
+        m = compute_metrics(words, duration_s=words[-1].end_s)
+        outcome = AnswerOutcome(_answer(key, transcript), m, None)
+        return question_result(
+            key=key,
+            question=question,
+            outcome=outcome,
+            parent_key=None,
+            language="en",
+            earlier=earlier,
+        )
+
+    first = row("q1", short, [])
+    alone = row("q2", hedged, [])
+    after = row("q2", hedged, [first])
+    assert "at least a minute" in first.feedback
+    assert alone.feedback == first.feedback  # on its own, its length comes first too
+    assert after.feedback != first.feedback
+    assert "“I think”" in after.feedback  # its other flaw: the hedging
+    # The same flaws again: its second step, then, once both are given, its own first one.
+    again = row("q3", short, [first])
+    assert again.feedback not in (first.feedback, after.feedback)
+    assert row("q4", short, [first, again]).feedback == first.feedback
+
+
 def _answer(answer_id: str, transcript: str) -> Answer:
     return new_answer(
         id=answer_id,

@@ -190,3 +190,20 @@ def test_assessment_is_deterministic() -> None:
     assert analyse(CONFLICT_Q, FILLERS, metrics_of(FILLERS)) == analyse(
         CONFLICT_Q, FILLERS, metrics_of(FILLERS)
     )
+
+
+@pytest.mark.parametrize(
+    ("transcript", "longest"),
+    [
+        # A recogniser's full stop at each pause inside one run-on sentence: one sentence.
+        ("So we started. and then the client called. and we stopped. Then I left.", 11),
+        ("So we started. And then the client called. Then I left.", 5),
+        # A new sentence the recogniser did not capitalise still ends the one before.
+        ("So we started. and then the client called. it was late.", 8),
+    ],
+)
+def test_a_full_stop_before_a_lowercase_and_does_not_end_the_sentence(
+    transcript: str, longest: int
+) -> None:
+    evidence = analyse("Tell me about a delay.", transcript, metrics_of(transcript)).evidence
+    assert evidence.longest_sentence == longest

@@ -8,14 +8,7 @@ from pathlib import Path
 import pytest
 
 from server.store import Store
-from tests.store.databases import PostgresServer, postgres_database, sqlite_url
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    server = PostgresServer()
-    yield server
-    server.stop()
+from tests.store.databases import postgres_database, sqlite_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -198,3 +199,44 @@ def test_plain_urls_get_the_async_driver() -> None:
 async def test_unusable_urls_are_config_errors(url: str) -> None:
     with pytest.raises(ConfigError):
         await Store.open(url)
+
+
+async def test_front_ends_opening_one_new_database_at_once_migrate_it_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    if parse_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("only a server database is shared by several front ends")
+    # Separate processes, as front ends are (Alembic's `context` is one per process), let go at
+    # once when all have imported Podium.
+    go = tmp_path / "go"
+    opening = (
+        "import asyncio, pathlib, sys, time\n"
+        "from server.store import Store\n"
+        "pathlib.Path(sys.argv[2] + '.' + sys.argv[3]).touch()\n"
+        "while not pathlib.Path(sys.argv[2]).exists(): time.sleep(0.01)\n"
+        "async def main():\n    await (await Store.open(sys.argv[1])).close()\n"
+        "asyncio.run(main())"
+    )
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            opening,
+            database_url,
+            str(go),
+            str(n),
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for n in range(3)
+    ]
+    for _ in range(600):  # each has imported Podium (bounded: 60 s)
+        if all((tmp_path / f"go.{n}").exists() for n in range(3)):
+            break
+        await asyncio.sleep(0.1)
+    go.touch()
+    results = [await p.communicate() for p in processes]
+
+    assert [p.returncode for p in processes] == [0, 0, 0], [e.decode()[-800:] for _, e in results]
+    tables, versions = await _inspect(database_url, _tables_and_version)
+    assert tables >= TABLES
+    assert versions == [head_revision()]

@@ -10,13 +10,16 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.store.models import Base
 
 target_metadata = Base.metadata
+# Front ends that start together against one new PostgreSQL database take turns migrating it:
+# the first applies the migrations, the others wait on this lock and then find it at head.
+MIGRATION_LOCK_KEY = 0x706F6469756D  # "podium"
 
 
 def _database_url() -> URL:
@@ -49,6 +52,8 @@ def _migrate(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))
         context.run_migrations()
 
 
