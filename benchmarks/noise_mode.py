@@ -129,7 +129,7 @@ def noise_rows(runs: Sequence[tuple[Condition, BenchResult]]) -> list[str]:
         ]
         for name, levels in configs:
             if not levels:
-                rows.append(f"| {condition.name} | {name} | not measured | | | | | |")
+                rows.append(f"| {condition.name} | {name} | not measured | | | | | | |")
                 continue
             level = levels[0]
             report = level.summary
@@ -138,10 +138,11 @@ def noise_rows(runs: Sequence[tuple[Condition, BenchResult]]) -> list[str]:
             wer = "-" if report.wer is None else f"{report.wer:.1%}"
             words = sum(_words(c.hypothesis) for c in level.clips)
             invented = str(words) if condition.snr_db is None and condition.kind else "-"
+            cpu = level.usage.cpu_s_per_audio_s if level.usage else None
             rows.append(
                 f"| {condition.name} | {name} | {wer} | {_seconds(report.final_latency_s.p50)} | "
                 f"{_seconds(report.final_latency_s.p95)} | {report.utterances} | {per_min:.1f} | "
-                f"{invented} |"
+                f"{invented} | {'-' if cpu is None else f'{cpu:.3f}'} |"
             )
     return rows
 
@@ -161,8 +162,7 @@ def write_noise_report(
         lines += [
             f"Started {first.started_utc} on {first.host}, {first.cpu_count} CPUs; commit "
             f"{first.git_commit}; model {first.model} ({first.device}, {first.compute_type}); "
-            f"VAD: webrtcvad aggressiveness {first.settings.get('vad_aggressiveness')}, "
-            f"end after {first.settings.get('vad_end_ms')} ms of silence; "
+            "each server's VAD settings: the defaults and its --config in the command; "
             f"clips: {', '.join(first.clips)}.",
             "",
             "Load average (1, 5, 15 min) at the start and end of each condition: "
@@ -175,8 +175,8 @@ def write_noise_report(
         ]
     lines += [
         "| condition | server | WER | final p50 s | final p95 s | utterances | utterances/min | "
-        "words on noise only |",
-        "|---|---|---|---|---|---|---|---|",
+        "words on noise only | server CPU s / audio s |",
+        "|---|---|---|---|---|---|---|---|---|",
         *noise_rows(runs),
         "",
         "Definitions: noise is mixed at the SNR over the speech part of each clip (manifest "
@@ -185,8 +185,9 @@ def write_noise_report(
         "runs from the clean clip's end of speech to the final. Noise-only conditions are "
         f"{NOISE_ONLY_S:g} s of noise alone at -26 dBFS RMS (a normal speaking level); every "
         "word they produce is invented (target 0). Utterances per minute count the finals over "
-        "the audio sent (silence included). Each condition's own summary.md and results.json "
-        "are in its folder.",
+        "the audio sent (silence included). Server CPU is the server process's CPU seconds "
+        "(all threads) per second of audio streamed to it: one stream, so CPU per stream. Each "
+        "condition's own summary.md and results.json are in its folder.",
         "",
     ]
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -60,6 +60,12 @@ def default_feedback(settings: Settings) -> FeedbackProvider:
     return OfflineCoach()
 
 
+def _load_silero() -> None:
+    from server.audio.silero import silero_session
+
+    silero_session()
+
+
 class _Resources:
     """What the lifespan opens; read by the dependency providers."""
 
@@ -91,6 +97,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         speech = await open_speech(settings, transcriber)
+        if settings.vad == "silero":
+            # Off the loop: the first session must not wait for onnxruntime on it.
+            await asyncio.to_thread(_load_silero)
         opened.transcriber, opened.transcribers = speech.main, speech.models
         engine = opened.engine = speech.engine
         opened.store = store or await Store.open(settings.resolved_database_url)

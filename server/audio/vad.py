@@ -1,8 +1,9 @@
 """Utterance segmentation: a pure, synchronous voice-activity state machine over 16 kHz audio.
 
-Frames are classified by webrtcvad, gated by a periodicity check (webrtcvad alone calls loud
-white or pink noise speech). States: quiet -> starting (voice accumulating) -> speaking ->
-stopping (hangover) -> quiet. Positions are milliseconds from the first sample pushed.
+Frames are classified by a frame classifier: webrtcvad gated by a periodicity check (webrtcvad
+alone calls loud white or pink noise speech), or Silero VAD (`server.audio.silero`). States:
+quiet -> starting (voice accumulating) -> speaking -> stopping (hangover) -> quiet. Positions
+are milliseconds from the first sample pushed.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import enum
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 import msgspec
 import numpy as np
@@ -32,8 +33,16 @@ _START_WINDOW_FACTOR = 2
 _SPLIT_SEARCH_MS = 3000
 
 
+VadKind = Literal["webrtc", "silero"]
+
+
 class VadConfig(msgspec.Struct, frozen=True, kw_only=True):
     """Segmenter settings.
+
+    `kind` picks the frame classifier. `aggressiveness`, `frame_ms` and the voicing guard are
+    webrtcvad's; Silero's frames are 32 ms, and `silero_threshold` is the speech probability
+    that makes a frame speech (a frame after speech stays speech down to 0.15 below it, as in
+    Silero's own segmentation).
 
     `voicing_threshold` and `voicing_window_ms` are the noise guard: a frame webrtcvad calls
     voiced only counts as speech when some frame within the last `voicing_window_ms` had a
@@ -50,6 +59,7 @@ class VadConfig(msgspec.Struct, frozen=True, kw_only=True):
     sentence (the transcript stream asks for it with `close_pause`); 0: always `end_ms`.
     """
 
+    kind: VadKind = "silero"
     aggressiveness: int = 2
     frame_ms: int = 30
     start_ms: int = 90
@@ -62,6 +72,7 @@ class VadConfig(msgspec.Struct, frozen=True, kw_only=True):
     foreground_db: float = 0.0
     foreground_decay_db_per_s: float = 0.5
     sentence_end_ms: int = 0
+    silero_threshold: float = 0.5
 
     def __post_init__(self) -> None:
         if self.aggressiveness not in (0, 1, 2, 3):
@@ -74,6 +85,8 @@ class VadConfig(msgspec.Struct, frozen=True, kw_only=True):
             raise ConfigError("VAD sentence_end_ms must be between 0 (off) and end_ms")
         if self.foreground_db < 0 or self.foreground_decay_db_per_s < 0:
             raise ConfigError("VAD foreground gate and its decay must not be negative")
+        if not 0 < self.silero_threshold < 1:
+            raise ConfigError("VAD silero_threshold must be between 0 and 1")
         if self.max_utterance_s * 1000 < 2 * max(self.end_ms, self.frame_ms * 4):
             raise ConfigError("max_utterance_s is too short for the VAD timings")
 
@@ -81,6 +94,7 @@ class VadConfig(msgspec.Struct, frozen=True, kw_only=True):
     def from_settings(cls, settings: Settings) -> VadConfig:
         """The segmenter part of the service settings (`vad_*`, `max_utterance_s`)."""
         return cls(
+            kind=settings.vad,
             aggressiveness=settings.vad_aggressiveness,
             frame_ms=settings.vad_frame_ms,
             start_ms=settings.vad_start_ms,
@@ -138,33 +152,87 @@ def periodicity(samples: NDArray[np.int16]) -> float:
     return float(autocorr[_MIN_LAG : max_lag + 1].max() / autocorr[0])
 
 
+class FrameClassifier(Protocol):
+    """Says, frame by frame, whether audio is speech; keeps whatever state it needs between
+    frames of one stream (one classifier per stream)."""
+
+    @property
+    def frame_ms(self) -> int:
+        """The frame length it classifies."""
+        ...
+
+    @property
+    def onset_lag_ms(self) -> int:
+        """How much later than the first sound it may find an onset: added to the pre-roll."""
+        ...
+
+    def classify(self, frame: NDArray[np.int16]) -> tuple[bool, bool]:
+        """The raw verdict (onset evidence), and whether the frame counts as speech."""
+        ...
+
+
+class WebrtcClassifier:
+    """webrtcvad, with the periodicity guard of `VadConfig.voicing_threshold` (microseconds
+    per frame)."""
+
+    def __init__(self, config: VadConfig) -> None:
+        self.frame_ms = config.frame_ms
+        self.onset_lag_ms = 0
+        self._vad = webrtcvad.Vad(config.aggressiveness)
+        self._threshold = config.voicing_threshold
+        self._voicing_frames = _frames(config.voicing_window_ms, config.frame_ms)
+        self._analysis = np.zeros(_PERIODICITY_WINDOW, dtype=np.int16)
+        self._frames_since_periodic = math.inf
+
+    def classify(self, frame: NDArray[np.int16]) -> tuple[bool, bool]:
+        """webrtcvad's verdict, and whether the frame counts as speech (noise guard passed)."""
+        self._analysis = np.concatenate((self._analysis, frame))[-_PERIODICITY_WINDOW:]
+        self._frames_since_periodic += 1
+        if not self._vad.is_speech(frame.tobytes(), SAMPLE_RATE_HZ):
+            return False, False
+        if self._threshold <= 0:
+            return True, True
+        if periodicity(self._analysis) >= self._threshold:
+            self._frames_since_periodic = 0
+        return True, self._frames_since_periodic < self._voicing_frames
+
+
+def make_classifier(config: VadConfig) -> FrameClassifier:
+    """The frame classifier `config.kind` names, fresh for one stream."""
+    if config.kind == "silero":
+        from server.audio.silero import SileroClassifier
+
+        return SileroClassifier(config.silero_threshold)
+    return WebrtcClassifier(config)
+
+
 class Segmenter:
     """Splits a 16 kHz mono int16 stream into utterances; push audio in, get events out.
 
-    Pure and synchronous (microseconds per frame). Audio is framed internally; a partial frame
-    waits for the next push (and is not part of any utterance if input ends there).
+    Pure and synchronous: webrtcvad takes microseconds per frame, Silero about 0.1 ms per 32 ms
+    frame (measured), little enough for the event loop. Audio is framed internally; a partial
+    frame waits for the next push (and is not part of any utterance if input ends there).
     """
 
     def __init__(self, config: VadConfig) -> None:
         self.config = config
-        self._vad = webrtcvad.Vad(config.aggressiveness)
-        self._frame_samples = config.frame_ms * _SAMPLES_PER_MS
-        self._start_frames = _frames(config.start_ms, config.frame_ms)
-        self._end_frames = _frames(config.end_ms, config.frame_ms)
-        self._pre_roll_frames = _frames(config.pre_roll_ms, config.frame_ms)
-        self._max_frames = int(config.max_utterance_s * 1000) // config.frame_ms
-        self._voicing_frames = _frames(config.voicing_window_ms, config.frame_ms)
-        self._split_search_frames = min(
-            _frames(_SPLIT_SEARCH_MS, config.frame_ms), self._max_frames // 2
+        self._classifier = make_classifier(config)
+        frame_ms = self._frame_ms = self._classifier.frame_ms
+        self._frame_samples = frame_ms * _SAMPLES_PER_MS
+        self._start_frames = _frames(config.start_ms, frame_ms)
+        self._end_frames = _frames(config.end_ms, frame_ms)
+        self._pre_roll_frames = _frames(
+            config.pre_roll_ms + self._classifier.onset_lag_ms, frame_ms
         )
+        self._max_frames = int(config.max_utterance_s * 1000) // frame_ms
+        self._voicing_frames = _frames(config.voicing_window_ms, frame_ms)
+        self._split_search_frames = min(_frames(_SPLIT_SEARCH_MS, frame_ms), self._max_frames // 2)
 
         self._pending = np.empty(0, dtype=np.int16)
         self._received_samples = 0
-        self._analysis = np.zeros(_PERIODICITY_WINDOW, dtype=np.int16)
-        self._frames_since_periodic = math.inf
         self._foreground_level_db = -math.inf
         self._foreground_frame = 0
-        self._foreground_decay = config.foreground_decay_db_per_s * config.frame_ms / 1000
+        self._foreground_decay = config.foreground_decay_db_per_s * frame_ms / 1000
         # Frames kept from index `_buffer_start` on: the open utterance, or the pre-roll.
         self._buffer_start = 0
         self._buffer: list[NDArray[np.int16]] = []
@@ -255,24 +323,11 @@ class Segmenter:
         return self._state in (_State.SPEAKING, _State.STOPPING)
 
     def _ms(self, frame_index: int) -> int:
-        return frame_index * self.config.frame_ms
-
-    def _classify(self, frame: NDArray[np.int16]) -> tuple[bool, bool]:
-        """webrtcvad's verdict, and whether the frame counts as speech (noise guard passed)."""
-        self._analysis = np.concatenate((self._analysis, frame))[-_PERIODICITY_WINDOW:]
-        self._frames_since_periodic += 1
-        if not self._vad.is_speech(frame.tobytes(), SAMPLE_RATE_HZ):
-            return False, False
-        threshold = self.config.voicing_threshold
-        if threshold <= 0:
-            return True, True
-        if periodicity(self._analysis) >= threshold:
-            self._frames_since_periodic = 0
-        return True, self._frames_since_periodic < self._voicing_frames
+        return frame_index * self._frame_ms
 
     def _step(self, frame: NDArray[np.int16], events: list[SegmentEvent]) -> None:
         index = self._next_frame
-        vad_voiced, is_speech = self._classify(frame)
+        vad_voiced, is_speech = self._classifier.classify(frame)
         energy = float(np.mean(np.square(frame, dtype=np.float64)))
         is_speech = is_speech and self._in_foreground(energy)
         self._buffer.append(frame)
@@ -354,7 +409,7 @@ class Segmenter:
     ) -> None:
         start = self._utterance_start
         start_ms = self._ms(start)
-        end = _frames(end_ms, self.config.frame_ms)
+        end = _frames(end_ms, self._frame_ms)
         audio = self._audio(start, end)[: (end_ms - start_ms) * _SAMPLES_PER_MS]
         events.append(SpeechEnd(self._utterance_id, start_ms, end_ms, reason, audio))
         # A partly used last frame is not offered as pre-roll again: no sample in two utterances.

@@ -1,4 +1,5 @@
-"""The utterance segmenter on real speech clips, silence and noise."""
+"""The utterance segmenter over webrtcvad on real speech clips, silence and noise (Silero:
+test_silero.py)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def padded(speech_dir: Path, clip: Clip) -> NDArray[np.int16]:
 def run(
     samples: NDArray[np.int16], config: VadConfig | None = None, chunk: int | None = None
 ) -> list[SegmentEvent]:
-    segmenter = Segmenter(config or VadConfig())
+    segmenter = Segmenter(config or VadConfig(kind="webrtc"))
     step = chunk or samples.size
     events: list[SegmentEvent] = []
     for start in range(0, samples.size, step):
@@ -84,7 +85,7 @@ def first_onset_ms(events: list[SegmentEvent]) -> int:
 
 
 def test_every_english_clip_is_found_where_the_manifest_says(speech_dir, english_clips):
-    config = VadConfig()
+    config = VadConfig(kind="webrtc")
     failures = []
     for clip in english_clips:
         samples = padded(speech_dir, clip)
@@ -159,7 +160,7 @@ def test_silence_gives_no_utterance():
 def test_webrtcvad_alone_takes_loud_noise_for_speech():
     """Why the periodicity guard exists: without it, white noise at -20 dBFS opens utterances."""
     samples = white_noise(-20, 5, seed=1)
-    assert run(samples, VadConfig(voicing_threshold=0)) != []
+    assert run(samples, VadConfig(kind="webrtc", voicing_threshold=0)) != []
     assert max(periodicity(samples[i : i + 480]) for i in range(0, samples.size, 480)) < 0.3
 
 
@@ -177,17 +178,18 @@ def event_key(event: SegmentEvent) -> tuple[object, ...]:
 
 
 @pytest.mark.parametrize(
-    ("audio", "max_utterance_s"),
+    ("audio", "max_utterance_s", "kind"),
     [
-        ("en_sphinx_digits.wav", 20.0),  # several utterances
-        ("en_librivox_sense_sensibility.wav", 20.0),
-        ("en_librivox_sonnet1.wav", 5.0),  # max-length splits
+        ("en_sphinx_digits.wav", 20.0, "webrtc"),  # several utterances
+        ("en_sphinx_digits.wav", 20.0, "silero"),  # its 32 ms frames and carried state
+        ("en_librivox_sense_sensibility.wav", 20.0, "webrtc"),
+        ("en_librivox_sonnet1.wav", 5.0, "webrtc"),  # max-length splits
     ],
 )
-def test_chunk_size_does_not_change_events(speech_dir, manifest, audio, max_utterance_s):
+def test_chunk_size_does_not_change_events(speech_dir, manifest, audio, max_utterance_s, kind):
     clip = clip_named(manifest, audio)
     samples = padded(speech_dir, clip)
-    config = VadConfig(max_utterance_s=max_utterance_s)
+    config = VadConfig(max_utterance_s=max_utterance_s, kind=kind)
     whole = [event_key(e) for e in run(samples, config)]
     assert len(whole) >= 4
     for chunk in (160, 320, 480, 1000, 4801):
@@ -197,7 +199,7 @@ def test_chunk_size_does_not_change_events(speech_dir, manifest, audio, max_utte
 def test_long_clip_is_split_at_quiet_points_with_nothing_lost(speech_dir, manifest):
     clip = clip_named(manifest, "en_librivox_sonnet1.wav")
     samples = padded(speech_dir, clip)
-    config = VadConfig(max_utterance_s=10.0)
+    config = VadConfig(kind="webrtc", max_utterance_s=10.0)
     events = run(samples, config)
     ends = utterances(events, samples)
     assert all(e.end_ms - e.start_ms <= 10_000 for e in ends)
@@ -214,7 +216,7 @@ def test_long_clip_is_split_at_quiet_points_with_nothing_lost(speech_dir, manife
         assert np.mean(np.square(around)) <= np.percentile(levels, 20)
 
     # Everything the unsplit segmentation kept is still kept.
-    unsplit = utterances(run(samples, VadConfig(max_utterance_s=20.0)), samples)
+    unsplit = utterances(run(samples, VadConfig(kind="webrtc", max_utterance_s=20.0)), samples)
     assert any(e.end_ms - e.start_ms > 10_000 for e in unsplit)
     kept = np.zeros(samples.size, dtype=bool)
     kept_unsplit = np.zeros(samples.size, dtype=bool)
@@ -230,9 +232,9 @@ def test_max_length_reached_in_a_pause_ends_the_utterance_there(speech_dir, mani
     samples = padded(speech_dir, clip)
     (whole,) = utterances(run(samples), samples)
     # The limit falls 210 ms after the last speech frame: inside the hangover.
-    last_voiced_end_ms = whole.end_ms - VadConfig().tail_ms
+    last_voiced_end_ms = whole.end_ms - VadConfig(kind="webrtc").tail_ms
     limit_s = (last_voiced_end_ms + 210 - whole.start_ms) / 1000
-    events = run(samples, VadConfig(max_utterance_s=limit_s))
+    events = run(samples, VadConfig(kind="webrtc", max_utterance_s=limit_s))
     (cut,) = utterances(events, samples)
     assert cut.reason == "max_length"
     assert (cut.start_ms, cut.end_ms) == (whole.start_ms, whole.end_ms)
@@ -244,7 +246,7 @@ def test_open_utterance_state_and_flush(speech_dir, manifest):
     silence = np.zeros(RATE_HZ, dtype=np.int16)
     samples = samples[: 6 * RATE_HZ]  # cut mid-sentence: no closing silence
     stream = np.concatenate((silence, samples))
-    segmenter = Segmenter(VadConfig())
+    segmenter = Segmenter(VadConfig(kind="webrtc"))
     seen_pause = False
     events: list[SegmentEvent] = []
     for start in range(0, stream.size, 320):
@@ -333,8 +335,8 @@ def test_foreground_gate_ends_the_utterance_while_the_room_talks_on(speech_dir, 
         return ends[0].end_ms
 
     # The room holds the utterance open well past the person's end; the gate does not.
-    assert person_end(VadConfig()) > person_end_ms + 700
-    assert person_end(VadConfig(foreground_db=FOREGROUND_DB)) <= person_end_ms + 100
+    assert person_end(VadConfig(kind="webrtc")) > person_end_ms + 700
+    assert person_end(VadConfig(kind="webrtc", foreground_db=FOREGROUND_DB)) <= person_end_ms + 100
 
 
 @pytest.mark.parametrize(
@@ -344,3 +346,8 @@ def test_foreground_gate_ends_the_utterance_while_the_room_talks_on(speech_dir, 
 def test_bad_vad_settings_name_the_setting(variable, value):
     with pytest.raises(ConfigError, match=variable):
         load_settings(environ={variable: value})
+
+
+def test_a_misspelt_vad_names_the_choices():
+    with pytest.raises(ConfigError, match=r"PODIUM_VAD='silerro'.*one of: webrtc, silero"):
+        load_settings(environ={"PODIUM_VAD": "silerro"})
