@@ -24,6 +24,7 @@ from server.interview.rubric import (
     RUBRIC_VERSION,
     WEIGHTS,
     Assessment,
+    Evidence,
     analyse,
     delivery_problems,
 )
@@ -48,6 +49,11 @@ _FAR_TOO_SHORT_WORDS = 60
 _FAR_TOO_SHORT_S = 30.0
 _RAMBLING_S = 150.0
 _RAMBLING_SENTENCE_WORDS = 60
+# Or clause after clause strung on with "and" / "so": at least this many, and this many per
+# 100 words (measured: 11.8 in a rambling answer, at most 6.4 in 15 other graded answers
+# and 3.2 in read speech).
+_RAMBLING_CHAINS = 10
+_RAMBLING_CHAINS_PER_100 = 8.0
 # Hedges and fillers this often are named first, with the speaker's words and counts.
 _MANY_HEDGES = 3
 _MANY_FILLERS = 6
@@ -282,7 +288,10 @@ def _problems(
         (d for d in DIMENSIONS if scores[d] < 5), key=lambda d: (scores[d], -WEIGHTS[d])
     )
     fixes: list[tuple[str, str]] = _first_things(say, question, a, m)
+    told_too_short = any(kind == "too_short" for _, kind in fixes)
     for dimension in weakest:
+        if dimension == "structure" and told_too_short:
+            continue  # the too-short advice already named the missing parts
         fix = writers[dimension]()
         # One point per kind of advice: a short answer shows in structure, relevance and delivery.
         kind = _SAME_ADVICE.get(fix[1], fix[1]) if fix is not None else ""
@@ -303,9 +312,18 @@ def _first_things(
     words = m.word_count or e.word_count
     found: list[tuple[str, str]] = []
     if words < _FAR_TOO_SHORT_WORDS or (timed and m.spoken_span_s < _FAR_TOO_SHORT_S):
-        found.append((say("fix.too_short", words=words, seconds=seconds), "too_short"))
+        # A past story also hears which of its parts were missing (structure's advice, here;
+        # a missing result keeps its own advice, which says what to end on).
+        story = e.category == "behavioural"
+        missing = [p for p in e.missing_parts if p != "result"] if story else []
+        parts = say.list([say(f"part.{p}") for p in missing])
+        key = "fix.too_short_parts" if missing else "fix.too_short"
+        found.append((say(key, words=words, seconds=seconds, parts=parts), "too_short"))
     elif (timed and m.spoken_span_s > _RAMBLING_S) or e.longest_sentence > _RAMBLING_SENTENCE_WORDS:
         text = say("fix.rambling", words=words, longest=e.longest_sentence)
+        found.append((text, "rambling"))
+    elif _strung_on(e):
+        text = say("fix.rambling_chained", words=words, joins=_counted(say, e.chained_clauses))
         found.append((text, "rambling"))
     if e.off_topic:
         found.append((say("fix.off_topic", question=question.strip()), "off_topic"))
@@ -319,6 +337,12 @@ def _first_things(
     if e.category == "behavioural" and vague and e.word_count >= _FAR_TOO_SHORT_WORDS // 2:
         found.append((say("fix.vague"), "vague"))
     return found
+
+
+def _strung_on(e: Evidence) -> bool:
+    """Whether the answer runs on, clause after clause joined by "and" / "so"."""
+    chains = sum(e.chained_clauses.values())
+    return chains >= _RAMBLING_CHAINS and chains * 100 >= _RAMBLING_CHAINS_PER_100 * e.word_count
 
 
 def _counted(say: _Writer, counts: dict[str, int]) -> str:

@@ -116,6 +116,9 @@ class Lexicon(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     # Words that, in lowercase right after a full stop, go on the sentence before it: a
     # recogniser ends a sentence at every pause, also inside a run-on one (". and then").
     continuations: frozenset[str] = frozenset()
+    # Subjects other than the speaker ("he", "they", "who"): after one, "and <past verb>" is
+    # no longer what the speaker did ("I asked Sam, who checked and fixed it").
+    other_subjects: frozenset[str] = frozenset()
     pace_wpm: tuple[float, float] | None = None
 
 

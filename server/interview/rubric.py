@@ -3,12 +3,14 @@
 - structure: 1 + the STAR parts found by cue phrases (situation, task, action = "I <past
   verb>" or "I would <verb>", result); all four out of order -1; under 40 words at most 2.
 - relevance: share of the question's content words (or related words) the answer uses:
-  none 2, < 25% 3, < 50% 4, else 5; under 15 words 1, under 40 at most 2.
+  none 2 (3 for a behavioural answer that tells a story), < 25% 3, < 50% 4, else 5; under
+  15 words 1, under 40 at most 2.
 - specificity: 1 + points for distinct numbers and names (1-2: 1, 3-4: 2, 5+: 3) + 1 when
   the speaker says what they did ("I" at least as often as "we", 2+ "I" actions).
   In pro-drop languages the verb says who: es "decidí", pt "resolvi" count as "I" and as
   actions, "decidimos" as "we" (see `Lexicon.first_person_verb`).
-- result: 1 + 2 for a result cue + 1 when its sentence has a number + 1 for a lesson learned.
+- result: 1 + 2 for a result cue + 1 when its sentence (or the first words of the next: a
+  recogniser splits at pauses) has a number + 1 for a lesson learned.
   Situational ("how would you…") and opinion ("what is your…") questions ask for a plan or a
   view, not a past story: their answers score at least 3 on result and on structure.
 - delivery: 5 minus `delivery_problems` (pace, length, fillers, hedges, pauses, stumbles).
@@ -41,7 +43,11 @@ from server.interview.types import Scores
 # 2: word lists and first-person rules per language (es, pt, fr, de, it); pace bands.
 # 3: results phrased as a before/after or a change; the question's category; more related words.
 # 4: a recogniser's full stop before a lowercase "and" does not end a sentence (spoken run-ons).
-RUBRIC_VERSION = "podium-rubric-4"
+# 5: a result's number may follow in the next sentence piece; problems as situation cues
+#    ("had become too long"); clauses chained with "and" / "so" counted (rambling); a story
+#    in other words than the question's scores relevance 3, not 2; "I did X and did Y" is two
+#    actions.
+RUBRIC_VERSION = "podium-rubric-5"
 
 # Overall = weighted mean of (score - 1) / 4, as 0-100. Content (what you did and what came of
 # it) is 80%, delivery 20%: interviewers judge the story more than its polish. Sum is 100.
@@ -69,6 +75,10 @@ _HEDGE_BANDS = (2.0, 4.0)
 _MAX_LONG_PAUSES = 2
 _MAX_REPETITIONS = 2
 _QUOTE_WORDS = 25
+# How far into the next sentence a result's number may come (a pause split the sentence).
+_RESULT_NUMBER_REACH = 8
+# How far back "and <past verb>" looks for its subject ("I put a lock on the write and added").
+_SUBJECT_REACH = 10
 _OFF_TOPIC_MAX_OVERALL = 40
 _RELATED_STEMS: dict[str, dict[str, str]] = {}
 
@@ -94,6 +104,8 @@ class Evidence(msgspec.Struct, frozen=True, kw_only=True):
     category: Category = "behavioural"
     longest_sentence: int = 0
     off_topic: bool = False
+    # Clauses strung on with a continuation word ("and we…", "so the…"): word -> times.
+    chained_clauses: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 class Assessment(msgspec.Struct, frozen=True):
@@ -144,16 +156,14 @@ def analyse(question: str, transcript: str, metrics: DeliveryMetrics) -> Assessm
     sentence_lengths = [len(s) for s in _sentences(tokens, lexicon) if s]
 
     category = question_category(question, lexicon)
-    # Shared words alone cannot tell: a story of what the speaker did, with how it ended, is
-    # taken to answer a behavioural question even in other words; a plan or a view must
-    # share something with what was asked.
-    told_a_story = len(actions) >= 2 and "result" in found
+    # Shared words alone cannot tell: a story (`_told_a_story`) may answer a behavioural
+    # question in other words; a plan or a view must share something with what was asked.
     off_topic = (
         word_count >= _MIN_ANSWER_WORDS
         and bool(question_terms)
         and _same_language(question, lexicon)
         and not matched
-        and (category != "behavioural" or not told_a_story)
+        and (category != "behavioural" or not _told_a_story(len(actions), found))
     )
     evidence = Evidence(
         word_count=word_count,
@@ -172,6 +182,7 @@ def analyse(question: str, transcript: str, metrics: DeliveryMetrics) -> Assessm
         category=category,
         off_topic=off_topic,
         longest_sentence=max(sentence_lengths, default=0),
+        chained_clauses=_chained_clauses(texts, lexicon),
     )
     scores = Scores(
         structure=_structure(evidence),
@@ -253,7 +264,16 @@ def _relevance(e: Evidence) -> int:
     else:
         ratio = len(e.matched_terms) / len(e.question_terms)
         score = 2 if ratio == 0 else 3 if ratio < 0.25 else 4 if ratio < 0.5 else 5
+        if ratio == 0 and e.category == "behavioural" and _told_a_story(e.i_actions, e.star_parts):
+            score = 3  # it may answer in other words, or the recogniser lost the shared ones
+
     return min(score, 2) if e.word_count < _MIN_STORY_WORDS else score
+
+
+def _told_a_story(i_actions: int, star_parts: Sequence[str]) -> bool:
+    """What the speaker did, with how it ended: taken to answer a behavioural question even
+    in words other than the question's."""
+    return i_actions >= 2 and "result" in star_parts
 
 
 def _specificity(e: Evidence) -> int:
@@ -304,8 +324,9 @@ def _self_counts(texts: Sequence[str], lexicon: Lexicon) -> tuple[int, int]:
 
 
 def _i_actions(texts: Sequence[str], lexicon: Lexicon) -> list[int]:
-    """Indices of what the speaker did or would do: "I <past verb>", a first-person verb form
-    (es "decidí", "hablaría"), or "I would / j'ai / voy a" before a content word."""
+    """Indices of what the speaker did or would do: "I <past verb>", "and <past verb>" after
+    "I" (`_speaker_before`), a first-person verb form (es "decidí", "hablaría"), or "I would /
+    j'ai / voy a" before a content word."""
     hits: list[int] = []
     for i, word in enumerate(texts):
         if _matches(lexicon.first_person_verb, word, lexicon) and word not in lexicon.not_actions:
@@ -321,6 +342,15 @@ def _i_actions(texts: Sequence[str], lexicon: Lexicon) -> list[int]:
         if word in lexicon.subject_self and past and after not in lexicon.not_actions:
             hits.append(i)
             continue
+        joins = word in lexicon.continuations and word not in lexicon.other_subjects
+        if (
+            joins
+            and past
+            and after not in lexicon.not_actions
+            and _speaker_before(texts, i, lexicon)
+        ):
+            hits.append(i)  # "I rolled it back and posted updates": both the speaker's
+            continue
         for phrase in lexicon.conditional_self | lexicon.auxiliary_self:
             parts = phrase.split()
             verb_at = i + len(parts)
@@ -332,6 +362,29 @@ def _i_actions(texts: Sequence[str], lexicon: Lexicon) -> list[int]:
                 hits.append(i)
                 break
     return hits
+
+
+def _chained_clauses(texts: Sequence[str], lexicon: Lexicon) -> dict[str, int]:
+    """Continuation words that start another clause ("and we", "so the", "and then"), counted
+    per word. A run-on answer strings clause after clause this way; a recogniser's full stops
+    at each pause hide it from sentence lengths, these words do not."""
+    counts: dict[str, int] = {}
+    for i, word in enumerate(texts[:-1]):
+        joined_already = i > 0 and texts[i - 1] in lexicon.continuations  # "and then we": once
+        starts_clause = word in lexicon.continuations and texts[i + 1] in lexicon.function_words
+        if starts_clause and not joined_already:
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def _speaker_before(texts: Sequence[str], at: int, lexicon: Lexicon) -> bool:
+    """Whether the nearest subject before `at` (within `_SUBJECT_REACH` words) is the speaker."""
+    for word in reversed(texts[max(0, at - _SUBJECT_REACH) : at]):
+        if word in lexicon.subject_self:
+            return True
+        if word in lexicon.plural_self or word in lexicon.other_subjects:
+            return False
+    return False
 
 
 def _matches(pattern: str, word: str, lexicon: Lexicon) -> bool:
@@ -434,17 +487,33 @@ def _sentences(tokens: Sequence[Token], lexicon: Lexicon) -> list[list[Token]]:
 
 
 def _result_sentence(tokens: Sequence[Token], lexicon: Lexicon) -> tuple[str | None, bool]:
-    """The sentence that states the result (a quantified one first) and whether it has a number."""
-    sentences = _sentences(tokens, lexicon)
-    with_result = [
-        s for s in sentences if s and _find_all([t.text for t in s], lexicon.result_cues)
-    ]
-    quantified = [s for s in with_result if any(is_number(t, lexicon) for t in s)]
-    best = quantified[-1] if quantified else with_result[-1] if with_result else None
+    """The sentence that states the result (a quantified one first) and whether it has a number.
+
+    A recogniser puts a full stop at every pause, so "we were back up in forty minutes. about
+    two percent lost" may come back in two pieces: a number in the first few words of the next
+    sentence still quantifies the result (and is quoted with it)."""
+    sentences = [s for s in _sentences(tokens, lexicon) if s]
+    candidates: list[tuple[list[Token], bool]] = []
+    for index, sentence in enumerate(sentences):
+        if not _find_all([t.text for t in sentence], lexicon.result_cues):
+            continue
+        if any(is_number(t, lexicon) for t in sentence):
+            candidates.append((sentence, True))
+            continue
+        following = (
+            sentences[index + 1][:_RESULT_NUMBER_REACH] if index + 1 < len(sentences) else []
+        )
+        numbered = [i for i, t in enumerate(following) if is_number(t, lexicon)]
+        if numbered:
+            candidates.append((sentence + following[: numbered[0] + 1], True))
+        else:
+            candidates.append((sentence, False))
+    quantified = [c for c in candidates if c[1]]
+    best = quantified[-1] if quantified else candidates[-1] if candidates else None
     if best is None:
         return None, False
-    words = [t.said for t in best]
+    words = [t.said for t in best[0]]
     quote = " ".join(words[:_QUOTE_WORDS]).rstrip(".,;:!?") + (
         "..." if len(words) > _QUOTE_WORDS else ""
     )
-    return quote, bool(quantified)
+    return quote, best[1]

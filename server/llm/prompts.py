@@ -221,7 +221,8 @@ def rubric_findings(request: FeedbackRequest) -> str:
     lines = [
         f"- question category: {e.category} ({_CATEGORY_NOTES[e.category]})",
         f"- rubric scores (1-5): {scores}; overall {a.overall}/100",
-        f"- length: {e.word_count} words, longest sentence {e.longest_sentence} words"
+        f"- length: {e.word_count} words, longest sentence {e.longest_sentence} words, "
+        f"{sum(e.chained_clauses.values())} clauses strung on with a joining word"
         + (f", spoken over {metrics.spoken_span_s:.0f} s" if metrics.spoken_span_s else ""),
         f"- story parts heard: {', '.join(e.star_parts) or 'none'}; "
         f"missing: {', '.join(e.missing_parts) or 'none'}",

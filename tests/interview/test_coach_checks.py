@@ -132,3 +132,42 @@ def test_a_plan_is_not_marked_down_for_lacking_a_past_result() -> None:
 def test_praise_is_absent_when_nothing_earned_it() -> None:
     result = _feedback(_STORY_Q, "Um, I guess it was, like, fine. We did some stuff.")
     assert "What went well" not in result.text
+
+
+def test_an_answer_strung_on_with_and_is_told_to_be_shorter_whatever_the_full_stops() -> None:
+    # A recogniser puts a full stop at every pause, so no sentence is long; the chain of
+    # "And we…, And then…, So the…" still shows the run-on.
+    clauses = [
+        "And we had a big client from the north",
+        "And the deadline was really tight",
+        "And then the designs changed twice",
+        "So we worked late most evenings",
+        "And the tests broke on every build",
+        "And we had meetings about the meetings",
+        "And then a developer left for another job",
+        "So the plan slipped by a week",
+        "And we cut some of the features",
+        "And the client was fine with it",
+        "And then we got more work from them",
+        "So it worked out in the end",
+    ]
+    answer = "So this was at my old job, a few years back. " + ". ".join(clauses) + "."
+    result = _feedback(_STORY_Q, answer)
+    assert analyse(_STORY_Q, answer, metrics_of(answer)).evidence.longest_sentence < 30
+    assert "ran long and loose" in result.text
+    assert "“and” (9) and “so” (4)" in result.text  # the opening "So this" too
+
+
+def test_a_well_joined_story_is_not_called_a_run_on() -> None:
+    answer = _OPENING + "As a result releases take twenty minutes, and the team ships daily."
+    assert "ran long and loose" not in _feedback(_STORY_Q, answer).text
+
+
+def test_a_far_too_short_story_is_told_which_parts_it_left_out() -> None:
+    story = _feedback(_STORY_Q, "I cached the build and I split the tests. Builds got faster.")
+    assert "far too short and left out the situation and your task" in story.text
+    assert "did not clearly cover" not in story.text  # said once, not twice
+    plan = _feedback(
+        "What would you do if your builds were slow?", "I would cache the build and split tests."
+    )
+    assert "far too short;" in plan.text  # a plan is not a story: no parts to list

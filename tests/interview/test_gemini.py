@@ -386,3 +386,16 @@ def test_prompt_carries_category_hedges_fillers_and_findings() -> None:
     assert 'hedges said (3): "i think" x2, "maybe" x1' in prompt
     assert 'fillers said (2): "um" x2' in prompt
     assert "length: 16 words" in prompt
+
+
+def test_prompt_counts_clauses_strung_on() -> None:
+    from server.llm.prompts import build_answer_prompt
+
+    request = FeedbackRequest(
+        question="Tell me about a project that ran late.",
+        role="engineer",
+        language="en",
+        transcript="We started late. And then the client called. And we stopped. So the team left.",
+        metrics={},
+    )
+    assert "3 clauses strung on with a joining word" in build_answer_prompt(request)

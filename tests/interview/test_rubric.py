@@ -207,3 +207,66 @@ def test_a_full_stop_before_a_lowercase_and_does_not_end_the_sentence(
 ) -> None:
     evidence = analyse("Tell me about a delay.", transcript, metrics_of(transcript)).evidence
     assert evidence.longest_sentence == longest
+
+
+def test_a_result_number_just_after_a_pause_still_quantifies_it() -> None:
+    # A recogniser's full stop at a pause split the result from its figure.
+    split = NO_RESULT + " In the end we moved every job. about forty of them in six weeks."
+    evidence = analyse(PLAN_Q, split, metrics_of(split)).evidence
+    assert evidence.quantified_result
+    assert evidence.result_quote is not None and "forty" in evidence.result_quote
+    # A number further on, in another sentence, is not the result's.
+    later = NO_RESULT + " In the end we moved every job. The analysts were happy. It took 6 weeks."
+    assert not analyse(PLAN_Q, later, metrics_of(later)).evidence.quantified_result
+
+
+@pytest.mark.parametrize(
+    ("opening", "has_situation"),
+    [
+        ("Our nightly builds were taking too long, often five hours. ", True),
+        ("The team was struggling with flaky tests. ", True),
+        ("", False),
+    ],
+)
+def test_a_problem_stated_sets_the_scene(opening: str, has_situation: bool) -> None:
+    answer = opening + "I split the builds by package and I cached the dependencies."
+    evidence = analyse(PLAN_Q, answer, metrics_of(answer)).evidence
+    assert ("situation" in evidence.star_parts) is has_situation
+
+
+def test_clauses_strung_on_with_and_are_counted_per_word() -> None:
+    answer = (
+        "We had a launch. and the client called. and we changed the plan. so the team worked "
+        "late. and then we shipped. and we were tired but the client paid."
+    )
+    evidence = analyse(PLAN_Q, answer, metrics_of(answer)).evidence
+    # "and the", "and we" (2), "so the", "and then": "but the" too; "and tired" is no clause.
+    assert evidence.chained_clauses == {"and": 4, "so": 1, "but": 1}
+
+
+def test_a_story_in_other_words_than_the_question_keeps_some_relevance() -> None:
+    question = "Tell me about a time you exceeded a target."
+    story = (
+        "In my first year in sales I rebuilt my prospect list and I booked demos with a short "
+        "video instead of cold calls. I closed far more business than planned and became the "
+        "top new seller that year, which my manager told the whole sales floor about."
+    )
+    no_result = "In my first year in sales I rebuilt my prospect list and I booked demos."
+    no_result += " I called every lead twice and I kept notes on each call for my manager, and"
+    no_result += " I asked the product team for better slides for the smaller customers."
+    assert scores_of(question, story).relevance == 3
+    assert scores_of(question, no_result).relevance == 2
+
+
+@pytest.mark.parametrize(
+    ("answer", "actions"),
+    [
+        ("I rolled back the deploy and posted updates every hour.", 2),
+        # A recogniser's full stop at the pause does not change whose action it is.
+        ("I put a lock around the write. and added a regression test.", 2),
+        ("I asked Sam, who checked the logs and fixed the index.", 1),
+        ("I asked the team and we moved the meeting and cancelled the demo.", 1),
+    ],
+)
+def test_actions_joined_with_and_are_the_speakers_only_after_i(answer: str, actions: int) -> None:
+    assert analyse(PLAN_Q, answer, metrics_of(answer)).evidence.i_actions == actions
