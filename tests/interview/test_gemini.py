@@ -371,17 +371,20 @@ async def test_practice_falls_back_to_the_offline_coach(
     assert stored.feedback is not None and stored.feedback.provider == OfflineCoach.name
 
 
-def test_prompt_carries_category_hedges_fillers_and_findings() -> None:
+def _prompt_for(question: str, transcript: str) -> str:
     from server.llm.prompts import build_answer_prompt
 
     request = FeedbackRequest(
-        question="What would you do if a launch slipped by a month?",
-        role="product manager",
-        language="en",
-        transcript="I think I would, um, maybe tell the client early. I think, um, that is fair.",
-        metrics={},
+        question=question, role="engineer", language="en", transcript=transcript, metrics={}
     )
-    prompt = build_answer_prompt(request)
+    return build_answer_prompt(request)
+
+
+def test_prompt_carries_category_hedges_fillers_and_findings() -> None:
+    prompt = _prompt_for(
+        "What would you do if a launch slipped by a month?",
+        "I think I would, um, maybe tell the client early. I think, um, that is fair.",
+    )
     assert "question category: situational" in prompt
     assert 'hedges said (3): "i think" x2, "maybe" x1' in prompt
     assert 'fillers said (2): "um" x2' in prompt
@@ -389,13 +392,8 @@ def test_prompt_carries_category_hedges_fillers_and_findings() -> None:
 
 
 def test_prompt_counts_clauses_strung_on() -> None:
-    from server.llm.prompts import build_answer_prompt
-
-    request = FeedbackRequest(
-        question="Tell me about a project that ran late.",
-        role="engineer",
-        language="en",
-        transcript="We started late. And then the client called. And we stopped. So the team left.",
-        metrics={},
+    prompt = _prompt_for(
+        "Tell me about a project that ran late.",
+        "We started late. And then the client called. And we stopped. So the team left.",
     )
-    assert "3 clauses strung on with a joining word" in build_answer_prompt(request)
+    assert "3 clauses strung on with a joining word" in prompt
