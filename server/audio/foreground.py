@@ -33,6 +33,10 @@ PERSON_PERCENTILE = 90.0
 # length (measured: 0.9 kept the gate off for most of a 4 s answer, 0.75 did not; clean and pink
 # rooms stayed off at both).
 ROOM_SPEECH_SHARE = 0.75
+# Where between the room's level and the person's a speech frame must be to hold an utterance
+# open, and to open one.
+HOLD_SHARE = 0.5
+OPEN_SHARE = 0.75
 # A frame with less energy than this carries no microphone signal (digital silence, a muted
 # track, a stream's padding): it tells nothing about the room and is left out of its level.
 SILENT_DBFS = -70.0
@@ -48,7 +52,8 @@ class ForegroundGate:
 
     `separation_db` is how far the person must be above a talking room before the gate acts
     (0: off, every speech frame is the person's). Acting, a speech frame counts as the
-    person's when its level is at least half way from the room's level to the person's.
+    person's when its level is at least half way from the room's level to the person's
+    (three quarters of the way to open an utterance).
     """
 
     def __init__(self, separation_db: float, frame_ms: int) -> None:
@@ -69,9 +74,10 @@ class ForegroundGate:
         self.person_level_db = -math.inf
         self.acting = False
 
-    def is_foreground(self, energy: float, is_speech: bool) -> bool:
+    def is_foreground(self, energy: float, is_speech: bool, *, opening: bool) -> bool:
         """Whether a frame of mean square `energy` (int16 units) that the classifier calls
-        `is_speech` is the person speaking; updates the levels."""
+        `is_speech` is the person speaking (`opening`: no utterance is open, so it would open
+        one); updates the levels."""
         if self.separation_db <= 0:
             return is_speech
         if _dbfs(energy) > SILENT_DBFS:
@@ -82,7 +88,7 @@ class ForegroundGate:
         if not is_speech:
             return False
         self._update_acting()
-        if self.acting and self.level_db < (self.room_level_db + self.person_level_db) / 2:
+        if self.acting and self.level_db < self.threshold_db(opening=opening):
             return False
         # Only the person's frames teach the person's level: while the gate acts, the room's
         # talkers do not drag it down, however long they go on.
@@ -103,17 +109,27 @@ class ForegroundGate:
             self.acting = False
             return
         levels = self._room_levels[:room_count]
-        quiet_count = max(1, round(room_count * ROOM_PERCENTILE / 100))
-        quietest = np.argpartition(levels, quiet_count - 1)[:quiet_count]
-        self.room_level_db = float(levels[quietest].max())
-        room_speech_share = float(self._room_speech[quietest].mean())
+        self.room_level_db = float(np.percentile(levels, ROOM_PERCENTILE))
         self.person_level_db = float(
             np.percentile(self._person_levels[:person_count], PERSON_PERCENTILE)
         )
-        self.acting = (
-            room_speech_share >= ROOM_SPEECH_SHARE
-            and self.person_level_db - self.room_level_db >= self.separation_db
-        )
+        if self.person_level_db - self.room_level_db < self.separation_db:
+            self.acting = False
+            return
+        # Whether the room talks: the share of speech among the frames the gate would take
+        # for the room's (not only the quietest: babble's quietest moments are where all its
+        # talkers pause at once, and those are not speech).
+        room_side = levels < self.threshold_db()
+        self.acting = bool(self._room_speech[:room_count][room_side].mean() >= ROOM_SPEECH_SHARE)
+
+    def threshold_db(self, *, opening: bool = False) -> float:
+        """Acting, the level a speech frame needs to be the person's: half way from the room
+        to the person to hold an utterance open, three quarters of the way to open one. The
+        room's loudest moments pass half way when it is close (10-12 dB): they must not open
+        utterances of the room's words; the person's onsets soon reach their own level, and
+        the segmenter's pre-roll keeps the audio before."""
+        share = OPEN_SHARE if opening else HOLD_SHARE
+        return self.room_level_db + share * (self.person_level_db - self.room_level_db)
 
 
 def _dbfs(energy: float) -> float:

@@ -330,7 +330,7 @@ class Segmenter:
         index = self._next_frame
         vad_voiced, any_speech = self._classifier.classify(frame)
         energy = float(np.mean(np.square(frame, dtype=np.float64)))
-        is_speech = self._foreground.is_foreground(energy, any_speech)
+        is_speech = self._foreground.is_foreground(energy, any_speech, opening=not self._is_open)
         self._buffer.append(frame)
         self._vad_voiced.append(vad_voiced)
         self._is_speech.append(is_speech)
