@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from benchmarks.noise import make_noise, mix_at_snr
 from benchmarks.speech import Clip, read_wav_int16
 from server.audio.vad import (
     Segmenter,
@@ -351,6 +352,23 @@ def test_foreground_gate_ends_the_utterance_while_the_room_talks_on(speech_dir, 
     assert person_end(VadConfig(kind=kind)) > person_end_ms + 3500
     gated = person_end(VadConfig(kind=kind, foreground_db=FOREGROUND_DB))
     assert person_end_ms <= gated <= person_end_ms + 1000
+
+
+@pytest.mark.parametrize("snr_db", [None, 10.0, 5.0])
+@pytest.mark.parametrize("kind", ["webrtc", "silero"])
+def test_foreground_gate_changes_nothing_in_a_quiet_or_fan_room(speech_dir, manifest, kind, snr_db):
+    """Clean speech, or speech in pink noise (a fan): the room is not talking, so the gate
+    never acts and the utterances are exactly those without it."""
+    clip = clip_named(manifest, "en_librispeech_wizard.wav")
+    samples = padded(speech_dir, clip)
+    if snr_db is not None:
+        pad = PAD_MS * RATE_HZ // 1000
+        bounds = (pad + int(clip.speech_start_s * RATE_HZ), pad + int(clip.speech_end_s * RATE_HZ))
+        noise = make_noise("pink", samples.size, np.random.default_rng(1))
+        samples = mix_at_snr(samples, noise, snr_db, bounds)
+    plain = utterances(run(samples, VadConfig(kind=kind)), samples)
+    gated = utterances(run(samples, VadConfig(kind=kind, foreground_db=FOREGROUND_DB)), samples)
+    assert plain and gated == plain
 
 
 @pytest.mark.parametrize(
