@@ -3,7 +3,8 @@
 Each condition is the same clips under one noise: clean, each kind at each SNR, and noise alone
 (20 s per kind at a normal speech level, where every word produced is invented). The reference
 speech timing stays that of the clean clip: latency is measured from the person's end of speech,
-not from the end of the noise.
+not from the end of the noise. With a noise tail, each noisy clip goes on with noise alone for
+that long after its own end: the room keeps talking after the person stops.
 """
 
 from __future__ import annotations
@@ -55,25 +56,49 @@ def parse_snrs(text: str) -> list[float]:
     return snrs
 
 
+def parse_noise_tail(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 60:
+        raise argparse.ArgumentTypeError(f"--noise-tail-s wants seconds from 0 to 60: {text!r}")
+    return seconds
+
+
 def _noisy(
-    prepared: PreparedClip, others: list[np.ndarray], kind: str, snr_db: float, seed: int
+    prepared: PreparedClip,
+    others: list[np.ndarray],
+    kind: str,
+    snr_db: float,
+    seed: int,
+    tail_s: float,
 ) -> PreparedClip:
     rng = np.random.default_rng(seed)
-    clip, samples = prepared.clip, prepared.samples
+    clip = prepared.clip
+    tail = np.zeros(round(tail_s * SAMPLE_RATE_HZ), dtype=np.int16)
+    samples = np.concatenate((prepared.samples, tail))
     bounds = (
         round(clip.speech_start_s * SAMPLE_RATE_HZ),
         round(clip.speech_end_s * SAMPLE_RATE_HZ),
     )
     noise = make_noise(kind, len(samples), rng, others)
-    # The reference timing is the clean clip's: the person's speech, not the room's.
-    return PreparedClip(clip, mix_at_snr(samples, noise, snr_db, bounds), prepared.reference)
+    longer = msgspec.structs.replace(clip, duration_s=len(samples) / SAMPLE_RATE_HZ)
+    # The reference timing is the clean clip's: the person's speech, not the room's (the tail
+    # is noise alone, so it adds no speech to it).
+    return PreparedClip(longer, mix_at_snr(samples, noise, snr_db, bounds), prepared.reference)
 
 
 def noise_conditions(
-    clips: Sequence[PreparedClip], kinds: Sequence[str], snrs: Sequence[float], *, seed: int
+    clips: Sequence[PreparedClip],
+    kinds: Sequence[str],
+    snrs: Sequence[float],
+    *,
+    seed: int,
+    tail_s: float = 0.0,
 ) -> list[Condition]:
-    """Clean, each kind at each SNR, then each kind alone. Babble for a clip is made from the
-    other clips (never its own words)."""
+    """Clean, each kind at each SNR (noise going on `tail_s` after each clip), then each kind
+    alone. Babble for a clip is made from the other clips (never its own words)."""
     conditions = [Condition("clean", None, None, list(clips))]
     for kind in kinds:
         for snr in snrs:
@@ -84,6 +109,7 @@ def noise_conditions(
                     kind,
                     snr,
                     seed + index,
+                    tail_s,
                 )
                 for index, p in enumerate(clips)
             ]
@@ -180,7 +206,9 @@ def write_noise_report(
         *noise_rows(runs),
         "",
         "Definitions: noise is mixed at the SNR over the speech part of each clip (manifest "
-        "speech bounds); babble is 4 other clips of the run at once, each at the same level; "
+        "speech bounds) and, with --noise-tail-s, goes on alone that long after each noisy clip "
+        "(the others talk on after the person stops); babble is 4 other clips of the run at "
+        "once, each at the same level; "
         "pink and brown noise are generated (power falling as 1/f and 1/f^2). Final latency "
         "runs from the clean clip's end of speech to the final. Noise-only conditions are "
         f"{NOISE_ONLY_S:g} s of noise alone at -26 dBFS RMS (a normal speaking level); every "

@@ -30,6 +30,7 @@ from benchmarks.noise import NOISE_KINDS
 from benchmarks.noise_mode import (
     noise_conditions,
     parse_noise_kinds,
+    parse_noise_tail,
     parse_snrs,
     write_noise_report,
 )
@@ -161,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --noise: signal-to-noise ratios in dB over the speech part (default 20,10,5)",
     )
     parser.add_argument(
+        "--noise-tail-s",
+        type=parse_noise_tail,
+        default=0.0,
+        help="with --noise: the noise goes on this long after each noisy clip ends, alone "
+        "(others talking on after the person stops; default 0)",
+    )
+    parser.add_argument(
         "--noise-seed", type=int, default=0, help="with --noise: seed of the noise (default 0)"
     )
     parser.add_argument("--no-baselines", action="store_true", help="skip offline and naive")
@@ -268,7 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
     if args.noise:
-        conditions = noise_conditions(clips, args.noise, args.snr, seed=args.noise_seed)
+        conditions = noise_conditions(
+            clips, args.noise, args.snr, seed=args.noise_seed, tail_s=args.noise_tail_s
+        )
         runs = []
         for condition in conditions:
             print(f"podium bench: noise condition {condition.name}", file=sys.stderr)

@@ -66,8 +66,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     vad_start_ms: int = 90
     vad_end_ms: int = 450
     vad_pre_roll_ms: int = 300
-    # Foreground gate: speech this many dB below the person's level does not hold an
-    # utterance open (0: off). See `server.audio.vad.VadConfig`.
+    # Foreground gate: how far the person must be above a room that is itself talking before
+    # the room's speech stops opening and holding utterances (0: off). See
+    # `server.audio.foreground`.
     vad_foreground_db: float = 0.0
     # Silence that closes an utterance once its decode so far ends a sentence (0: off).
     vad_sentence_end_ms: int = 0

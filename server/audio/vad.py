@@ -20,6 +20,7 @@ import webrtcvad
 from numpy.typing import NDArray
 
 from server.asr.types import SAMPLE_RATE_HZ
+from server.audio.foreground import ForegroundGate
 from server.config import Settings
 from server.errors import ConfigError
 
@@ -50,10 +51,11 @@ class VadConfig(msgspec.Struct, frozen=True, kw_only=True):
     at most 0.26 over 60 s of white, pink or brown noise loud enough to fool webrtcvad; median
     0.37 on voiced speech frames). 0 turns the guard off.
 
-    `foreground_db` is the foreground gate: the person at the microphone is louder than the
-    room, so a speech frame more than `foreground_db` below the person's level (a peak of speech
-    frame levels that falls `foreground_decay_db_per_s`) neither opens an utterance nor holds
-    one open: other talkers do not delay the final. 0 turns the gate off.
+    `foreground_db` is the foreground gate (`server.audio.foreground`): once the room is itself
+    talking at least `foreground_db` below the person, speech at the room's level neither opens
+    an utterance nor holds one open, so other talkers do not delay the final. It decides only
+    where utterances start and end: an utterance's audio still runs to its last speech frame,
+    the room's included, so the person's quieter last words reach the decoder. 0 turns it off.
 
     `sentence_end_ms` is the shorter hangover once the decode of the utterance so far ends a
     sentence (the transcript stream asks for it with `close_pause`); 0: always `end_ms`.
@@ -70,7 +72,6 @@ class VadConfig(msgspec.Struct, frozen=True, kw_only=True):
     voicing_threshold: float = 0.3
     voicing_window_ms: int = 300
     foreground_db: float = 0.0
-    foreground_decay_db_per_s: float = 0.5
     sentence_end_ms: int = 0
     silero_threshold: float = 0.5
 
@@ -83,8 +84,8 @@ class VadConfig(msgspec.Struct, frozen=True, kw_only=True):
             raise ConfigError("VAD start/end must be positive, pre-roll/tail not negative")
         if not 0 <= self.sentence_end_ms <= self.end_ms:
             raise ConfigError("VAD sentence_end_ms must be between 0 (off) and end_ms")
-        if self.foreground_db < 0 or self.foreground_decay_db_per_s < 0:
-            raise ConfigError("VAD foreground gate and its decay must not be negative")
+        if self.foreground_db < 0:
+            raise ConfigError("VAD foreground_db must be 0 (off) or more")
         if not 0 < self.silero_threshold < 1:
             raise ConfigError("VAD silero_threshold must be between 0 and 1")
         if self.max_utterance_s * 1000 < 2 * max(self.end_ms, self.frame_ms * 4):
@@ -230,9 +231,7 @@ class Segmenter:
 
         self._pending = np.empty(0, dtype=np.int16)
         self._received_samples = 0
-        self._foreground_level_db = -math.inf
-        self._foreground_frame = 0
-        self._foreground_decay = config.foreground_decay_db_per_s * frame_ms / 1000
+        self._foreground = ForegroundGate(config.foreground_db, frame_ms)
         # Frames kept from index `_buffer_start` on: the open utterance, or the pre-roll.
         self._buffer_start = 0
         self._buffer: list[NDArray[np.int16]] = []
@@ -249,6 +248,8 @@ class Segmenter:
         self._utterance_id = 0
         self._utterance_start = 0
         self._last_speech = 0
+        # The open utterance's last frame of any speech, the room's included (>= _last_speech).
+        self._last_any_speech = 0
         # First frame no utterance has taken yet: pre-roll never reaches behind it.
         self._free_from = 0
 
@@ -327,9 +328,9 @@ class Segmenter:
 
     def _step(self, frame: NDArray[np.int16], events: list[SegmentEvent]) -> None:
         index = self._next_frame
-        vad_voiced, is_speech = self._classifier.classify(frame)
+        vad_voiced, any_speech = self._classifier.classify(frame)
         energy = float(np.mean(np.square(frame, dtype=np.float64)))
-        is_speech = is_speech and self._in_foreground(energy)
+        is_speech = self._foreground.is_foreground(energy, any_speech, opening=not self._is_open)
         self._buffer.append(frame)
         self._vad_voiced.append(vad_voiced)
         self._is_speech.append(is_speech)
@@ -345,6 +346,8 @@ class Segmenter:
                 self._trim_to_pre_roll()
             return
 
+        if any_speech:
+            self._last_any_speech = index
         if is_speech:
             self._last_speech = index
             self._state = _State.SPEAKING
@@ -355,25 +358,10 @@ class Segmenter:
         elif self._next_frame - self._utterance_start >= self._max_frames:
             self._split(events)
 
-    def _in_foreground(self, energy: float) -> bool:
-        """Whether a speech frame of mean square `energy` is the person's, not the room's;
-        updates the person's level (gate off: every speech frame is)."""
-        if self.config.foreground_db <= 0:
-            return True
-        level_db = 10 * math.log10(energy + 1.0)
-        decayed = self._foreground_level_db - self._foreground_decay * (
-            self._next_frame - self._foreground_frame
-        )
-        if level_db < decayed - self.config.foreground_db:
-            return False
-        self._foreground_level_db = max(level_db, decayed)
-        self._foreground_frame = self._next_frame
-        return True
-
     def _open(self, onset: int, events: list[SegmentEvent]) -> None:
         self._utterance_id += 1
         self._utterance_start = max(onset - self._pre_roll_frames, self._free_from)
-        self._last_speech = self._next_frame - 1
+        self._last_speech = self._last_any_speech = self._next_frame - 1
         self._state = _State.SPEAKING
         self._recent.clear()
         events.append(SpeechStart(self._utterance_id, self._ms(onset)))
@@ -396,10 +384,13 @@ class Segmenter:
         return onset
 
     def _speech_end_ms(self) -> int:
-        """Where a closing utterance ends: `tail_ms` after its last speech frame, if received."""
-        return min(
-            self._ms(self._last_speech + 1) + self.config.tail_ms, self._ms(self._next_frame)
-        )
+        """Where a closing utterance ends: `tail_ms` after its last speech frame, if received.
+
+        The room's speech counts here: the gate decides when to close, not what the decoder
+        hears, and a person's quiet last word the gate took for the room is kept.
+        """
+        last = max(self._last_speech, self._last_any_speech)
+        return min(self._ms(last + 1) + self.config.tail_ms, self._ms(self._next_frame))
 
     def _close(
         self,

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from benchmarks.noise import make_noise, mix_at_snr
 from benchmarks.speech import Clip, read_wav_int16
 from server.audio.vad import (
     Segmenter,
@@ -27,9 +28,14 @@ PAD_MS = 1000
 # webrtcvad keeps calling frames voiced for a few frames after speech stops (its own hangover):
 # measured 120 ms into digital silence at mode 2 (en_jfk_inaugural ends mid-word).
 WEBRTCVAD_HANGOVER_MS = 150
-# Another talker this far below the person, and the foreground gate's margin.
+# Other talkers this far below the person, and the foreground gate's separation.
 ROOM_BELOW_DB = 10.0
-FOREGROUND_DB = 12.0
+FOREGROUND_DB = 10.0
+BABBLE_TALKERS = (
+    "en_ls2412_153948_0000.wav",
+    "en_ls1988_24833_0001.wav",
+    "en_ls2412_153948_0001.wav",
+)
 
 
 def padded(speech_dir: Path, clip: Clip) -> NDArray[np.int16]:
@@ -295,7 +301,7 @@ def test_config_from_settings():
     config = VadConfig.from_settings(settings)
     assert (config.aggressiveness, config.end_ms, config.max_utterance_s) == (3, 600, 12.5)
     assert (config.frame_ms, config.start_ms, config.pre_roll_ms) == (20, 90, 300)
-    assert config.foreground_db == 12.0
+    assert config.foreground_db == 12.0  # as set, not FOREGROUND_DB
 
 
 @pytest.mark.parametrize(
@@ -316,27 +322,53 @@ def test_bad_config_is_refused(fields):
         VadConfig(**fields)
 
 
-def test_foreground_gate_ends_the_utterance_while_the_room_talks_on(speech_dir, manifest):
-    """The person (a clip) over a quieter talker who goes on after them: with the gate the
-    utterance ends at the person's end of speech; without it the room holds it open."""
+@pytest.mark.parametrize("kind", ["webrtc", "silero"])
+def test_foreground_gate_ends_the_utterance_while_the_room_talks_on(speech_dir, manifest, kind):
+    """The person (a clip) over quieter babble (three other clips at once) that goes on after
+    them: with the gate the utterance closes soon after the person's end of speech; without it
+    the room holds it open until the input ends."""
     person = clip_named(manifest, "en_librispeech_quilter.wav")
     voice, _ = read_wav_int16(speech_dir / person.audio)
-    room, _ = read_wav_int16(speech_dir / clip_named(manifest, "en_ls2412_153948_0000.wav").audio)
     lead = np.zeros(PAD_MS * RATE_HZ // 1000, dtype=np.int16)
     near = np.concatenate((lead, voice, np.zeros(4 * RATE_HZ, dtype=np.int16)))
-    far = room[: near.size].astype(np.float64) * 10 ** (-ROOM_BELOW_DB / 20)
-    mixed = (near + far).clip(-32768, 32767).astype(np.int16)
+    room = np.zeros(near.size)
+    for offset_s, name in enumerate(BABBLE_TALKERS):
+        talker, _ = read_wav_int16(speech_dir / clip_named(manifest, name).audio)
+        looped = np.resize(np.roll(talker.astype(np.float64), -offset_s * RATE_HZ), near.size)
+        room += looped / np.sqrt(np.mean(np.square(looped)))
+    voice_rms = np.sqrt(np.mean(np.square(voice.astype(np.float64))))
+    room *= voice_rms * 10 ** (-ROOM_BELOW_DB / 20) / np.sqrt(np.mean(np.square(room)))
+    mixed = (near + room).clip(-32768, 32767).astype(np.int16)
     person_end_ms = PAD_MS + round(person.speech_end_s * 1000)
 
     def person_end(config: VadConfig) -> int:
-        """End of the utterance the person's speech is in."""
+        """End of the utterance the person's speech is in (where it closed: the gate keeps
+        the room's speech of the hangover in the audio)."""
         events = run(mixed, config)
-        ends = [e for e in events if isinstance(e, SpeechEnd) and e.end_ms > PAD_MS + 500]
-        return ends[0].end_ms
+        ends = [e for e in events if isinstance(e, SpeechEnd) and e.start_ms < person_end_ms]
+        return ends[-1].end_ms
 
-    # The room holds the utterance open well past the person's end; the gate does not.
-    assert person_end(VadConfig(kind="webrtc")) > person_end_ms + 700
-    assert person_end(VadConfig(kind="webrtc", foreground_db=FOREGROUND_DB)) <= person_end_ms + 100
+    # Without the gate: held open to the end of input (4 s of room after the person).
+    assert person_end(VadConfig(kind=kind, foreground_db=0.0)) > person_end_ms + 3500
+    gated = person_end(VadConfig(kind=kind, foreground_db=FOREGROUND_DB))
+    assert person_end_ms <= gated <= person_end_ms + 1000
+
+
+@pytest.mark.parametrize("snr_db", [None, 10.0, 5.0])
+@pytest.mark.parametrize("kind", ["webrtc", "silero"])
+def test_foreground_gate_changes_nothing_in_a_quiet_or_fan_room(speech_dir, manifest, kind, snr_db):
+    """Clean speech, or speech in pink noise (a fan): the room is not talking, so the gate
+    never acts and the utterances are exactly those without it."""
+    clip = clip_named(manifest, "en_librispeech_wizard.wav")
+    samples = padded(speech_dir, clip)
+    if snr_db is not None:
+        pad = PAD_MS * RATE_HZ // 1000
+        bounds = (pad + int(clip.speech_start_s * RATE_HZ), pad + int(clip.speech_end_s * RATE_HZ))
+        noise = make_noise("pink", samples.size, np.random.default_rng(1))
+        samples = mix_at_snr(samples, noise, snr_db, bounds)
+    plain = utterances(run(samples, VadConfig(kind=kind, foreground_db=0.0)), samples)
+    gated = utterances(run(samples, VadConfig(kind=kind, foreground_db=FOREGROUND_DB)), samples)
+    assert plain and gated == plain
 
 
 @pytest.mark.parametrize(

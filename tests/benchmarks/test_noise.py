@@ -9,7 +9,13 @@ import pytest
 
 from benchmarks.baselines import PreparedClip
 from benchmarks.noise import make_noise, mix_at_snr, noise_only
-from benchmarks.noise_mode import NOISE_ONLY_S, noise_conditions, parse_noise_kinds, parse_snrs
+from benchmarks.noise_mode import (
+    NOISE_ONLY_S,
+    noise_conditions,
+    parse_noise_kinds,
+    parse_noise_tail,
+    parse_snrs,
+)
 from benchmarks.reference import speech_reference
 from benchmarks.speech import Clip
 
@@ -63,6 +69,30 @@ def test_conditions_keep_clean_timing_and_never_babble_a_clip_with_itself() -> N
     assert spectrum[np.argmin(abs(freqs - 3000))] > 10 * spectrum[np.argmin(abs(freqs - 200))]
     only = conditions[2].clips[0]
     assert len(only.samples) == NOISE_ONLY_S * RATE and only.clip.text == ""
+
+
+def test_noise_tail_goes_on_after_the_clip_with_the_clean_timing() -> None:
+    a, b = _tone_clip("a", 1.0, 200.0), _tone_clip("b", 1.0, 3000.0)
+    conditions = noise_conditions([a, b], ["babble"], [10.0], seed=0, tail_s=1.5)
+    clean, noisy = conditions[0].clips[0], conditions[1].clips[0]
+    assert clean.samples is a.samples
+    assert len(noisy.samples) == len(a.samples) + 1.5 * RATE
+    assert noisy.clip.duration_s == pytest.approx(a.clip.duration_s + 1.5)
+    assert noisy.reference is a.reference
+    # The tail is the room alone: the other clip's 3 kHz at the level it has under the speech.
+    tail = noisy.samples[len(a.samples) :].astype(np.float64)
+    under = noisy.samples[: len(a.samples)].astype(np.float64) - a.samples
+    assert _rms(tail) == pytest.approx(_rms(under), rel=0.1)
+    spectrum = np.abs(np.fft.rfft(tail))
+    freqs = np.fft.rfftfreq(len(tail), 1 / RATE)
+    assert spectrum[np.argmin(abs(freqs - 3000))] > 10 * spectrum[np.argmin(abs(freqs - 200))]
+
+
+@pytest.mark.parametrize("text", ["-1", "x", "61"])
+def test_bad_noise_tails_are_refused(text: str) -> None:
+    assert parse_noise_tail("2.5") == 2.5
+    with pytest.raises(argparse.ArgumentTypeError, match="--noise-tail-s"):
+        parse_noise_tail(text)
 
 
 def test_noise_only_is_at_a_speaking_level() -> None:
