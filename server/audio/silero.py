@@ -17,6 +17,8 @@ import numpy as np
 import onnxruntime
 from numpy.typing import NDArray
 
+from server.audio.vad import FrameVerdict
+
 MODEL_PATH = Path(faster_whisper.__file__).parent / "assets" / "silero_vad_v6.onnx"
 FRAME_MS = 32  # 512 samples at 16 kHz: the only frame size the model takes at that rate
 _CONTEXT_SAMPLES = 64
@@ -24,6 +26,11 @@ _STATE_SHAPE = (1, 1, 128)
 # A frame after speech stays speech down to this much below the threshold (Silero's own
 # `neg_threshold`): probabilities dip inside words.
 _RELEASE_MARGIN = 0.15
+# A frame at least this likely is more than silence (pink noise at a speaking level: 0.04 at its
+# 99th percentile; digital silence 0.00). Silero's state carries the stream's loudness: after a
+# loud talker, a speaker 16 dB quieter stayed at 0.05-0.16 for 0.68 s before reaching 0.5
+# (measured on the speech set), and the utterance's audio lost its first two words.
+_MAYBE_SPEECH = 0.05
 
 
 @functools.cache
@@ -58,8 +65,9 @@ class SileroClassifier:
         self._speaking = False
         self.probability = 0.0
 
-    def classify(self, frame: NDArray[np.int16]) -> tuple[bool, bool]:
-        """Whether the frame is speech, twice: Silero has no separate raw verdict."""
+    def classify(self, frame: NDArray[np.int16]) -> FrameVerdict:
+        """Whether the frame is speech (also the raw verdict: Silero has no other), and
+        whether it may be."""
         audio = frame.astype(np.float32) / 32768.0
         model_input = np.concatenate((self._context, audio))[np.newaxis, :]
         probabilities, self._h, self._c = self._session.run(
@@ -69,4 +77,8 @@ class SileroClassifier:
         self.probability = float(probabilities.reshape(-1)[0])
         limit = self._release if self._speaking else self._threshold
         self._speaking = self.probability >= limit
-        return self._speaking, self._speaking
+        return FrameVerdict(
+            voiced=self._speaking,
+            speech=self._speaking,
+            maybe_speech=self.probability >= _MAYBE_SPEECH,
+        )

@@ -12,7 +12,7 @@ import enum
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 import msgspec
 import numpy as np
@@ -32,6 +32,9 @@ _MIN_LAG, _MAX_LAG = SAMPLE_RATE_HZ // 400, SAMPLE_RATE_HZ // 50
 _START_WINDOW_FACTOR = 2
 # A max-length split looks for the quietest point within this much audio before the limit.
 _SPLIT_SEARCH_MS = 3000
+# An utterance's audio may start up to this much before its onset, over a soft start that rose
+# out of quiet (`FrameVerdict.maybe_speech`; the 0.68 s measured after a louder talker fits).
+_SOFT_START_MS = 1000
 
 
 VadKind = Literal["webrtc", "silero"]
@@ -153,6 +156,15 @@ def periodicity(samples: NDArray[np.int16]) -> float:
     return float(autocorr[_MIN_LAG : max_lag + 1].max() / autocorr[0])
 
 
+class FrameVerdict(NamedTuple):
+    """One frame's classification."""
+
+    voiced: bool  # the raw verdict: onset evidence
+    speech: bool  # counts as speech
+    # Not sure yet, but more than silence: a soft start the utterance's audio takes in.
+    maybe_speech: bool
+
+
 class FrameClassifier(Protocol):
     """Says, frame by frame, whether audio is speech; keeps whatever state it needs between
     frames of one stream (one classifier per stream)."""
@@ -167,8 +179,8 @@ class FrameClassifier(Protocol):
         """How much later than the first sound it may find an onset: added to the pre-roll."""
         ...
 
-    def classify(self, frame: NDArray[np.int16]) -> tuple[bool, bool]:
-        """The raw verdict (onset evidence), and whether the frame counts as speech."""
+    def classify(self, frame: NDArray[np.int16]) -> FrameVerdict:
+        """The frame's verdict."""
         ...
 
 
@@ -185,17 +197,21 @@ class WebrtcClassifier:
         self._analysis = np.zeros(_PERIODICITY_WINDOW, dtype=np.int16)
         self._frames_since_periodic = math.inf
 
-    def classify(self, frame: NDArray[np.int16]) -> tuple[bool, bool]:
-        """webrtcvad's verdict, and whether the frame counts as speech (noise guard passed)."""
+    def classify(self, frame: NDArray[np.int16]) -> FrameVerdict:
+        """webrtcvad's verdict, and whether the frame counts as speech (noise guard passed).
+
+        No soft verdict: webrtcvad's own is the softest it has, and the onset search walks it.
+        """
         self._analysis = np.concatenate((self._analysis, frame))[-_PERIODICITY_WINDOW:]
         self._frames_since_periodic += 1
         if not self._vad.is_speech(frame.tobytes(), SAMPLE_RATE_HZ):
-            return False, False
+            return FrameVerdict(voiced=False, speech=False, maybe_speech=False)
         if self._threshold <= 0:
-            return True, True
+            return FrameVerdict(voiced=True, speech=True, maybe_speech=False)
         if periodicity(self._analysis) >= self._threshold:
             self._frames_since_periodic = 0
-        return True, self._frames_since_periodic < self._voicing_frames
+        speech = self._frames_since_periodic < self._voicing_frames
+        return FrameVerdict(voiced=True, speech=speech, maybe_speech=False)
 
 
 def make_classifier(config: VadConfig) -> FrameClassifier:
@@ -227,6 +243,7 @@ class Segmenter:
         )
         self._max_frames = int(config.max_utterance_s * 1000) // frame_ms
         self._voicing_frames = _frames(config.voicing_window_ms, frame_ms)
+        self._soft_start_frames = _frames(_SOFT_START_MS, frame_ms)
         self._split_search_frames = min(_frames(_SPLIT_SEARCH_MS, frame_ms), self._max_frames // 2)
 
         self._pending = np.empty(0, dtype=np.int16)
@@ -236,6 +253,7 @@ class Segmenter:
         self._buffer_start = 0
         self._buffer: list[NDArray[np.int16]] = []
         self._vad_voiced: list[bool] = []
+        self._maybe_speech: list[bool] = []
         self._is_speech: list[bool] = []
         self._energy: list[float] = []
         self._next_frame = 0
@@ -328,11 +346,12 @@ class Segmenter:
 
     def _step(self, frame: NDArray[np.int16], events: list[SegmentEvent]) -> None:
         index = self._next_frame
-        vad_voiced, any_speech = self._classifier.classify(frame)
+        vad_voiced, any_speech, maybe_speech = self._classifier.classify(frame)
         energy = float(np.mean(np.square(frame, dtype=np.float64)))
         is_speech = self._foreground.is_foreground(energy, any_speech, opening=not self._is_open)
         self._buffer.append(frame)
         self._vad_voiced.append(vad_voiced)
+        self._maybe_speech.append(maybe_speech)
         self._is_speech.append(is_speech)
         self._energy.append(energy)
         self._next_frame += 1
@@ -360,7 +379,9 @@ class Segmenter:
 
     def _open(self, onset: int, events: list[SegmentEvent]) -> None:
         self._utterance_id += 1
-        self._utterance_start = max(onset - self._pre_roll_frames, self._free_from)
+        self._utterance_start = max(
+            self._soft_start(onset) - self._pre_roll_frames, self._free_from
+        )
         self._last_speech = self._last_any_speech = self._next_frame - 1
         self._state = _State.SPEAKING
         self._recent.clear()
@@ -382,6 +403,19 @@ class Segmenter:
                 if gap > 1:
                     break
         return onset
+
+    def _soft_start(self, onset: int) -> int:
+        """Where the speech starting at `onset` began softly: the start of the run of
+        maybe-speech frames just before it, if that run rose out of a frame that was not (within
+        `_SOFT_START_MS`); else `onset`. A room that never falls quiet (babble) has no soft
+        start: its maybe-speech runs on through the window."""
+        first = max(onset - self._soft_start_frames, self._buffer_start)
+        start = onset
+        while start > first and self._maybe_speech[start - 1 - self._buffer_start]:
+            start -= 1
+        before = start - 1 - self._buffer_start
+        rose_from_quiet = before >= 0 and not self._maybe_speech[before]
+        return start if rose_from_quiet else onset
 
     def _speech_end_ms(self) -> int:
         """Where a closing utterance ends: `tail_ms` after its last speech frame, if received.
@@ -450,7 +484,12 @@ class Segmenter:
 
     def _trim_to_pre_roll(self) -> None:
         keep_from = max(
-            self._next_frame - self._pre_roll_frames - self._look_back_frames, self._free_from
+            self._next_frame
+            - self._pre_roll_frames
+            - self._look_back_frames
+            - self._soft_start_frames
+            - 1,
+            self._free_from,
         )
         self._drop_before(keep_from)
 
@@ -458,7 +497,7 @@ class Segmenter:
         drop = frame_index - self._buffer_start
         if drop > 0:
             del self._buffer[:drop], self._vad_voiced[:drop], self._is_speech[:drop]
-            del self._energy[:drop]
+            del self._maybe_speech[:drop], self._energy[:drop]
             self._buffer_start = frame_index
 
 

@@ -94,6 +94,21 @@ def test_speech_in_pink_noise_stays_one_utterance(speech_dir, manifest):
     assert utterance.end_ms * 16 >= bounds[1] - RATE_HZ // 4
 
 
+def test_a_quieter_speaker_after_a_loud_one_keeps_their_first_words(speech_dir, manifest):
+    """Silero's state carries the loud talker's level: the next, 16 dB quieter, speaker's
+    probabilities stay low for their first 0.7 s. The utterance's audio still takes in where
+    their speech starts (it lost "Um grupo" to the decoder when it did not)."""
+    loud = clip_named(manifest, "pt_sample.wav")
+    quiet = clip_named(manifest, "pt_cheetah_sample.wav")
+    pad = PAD_MS * RATE_HZ // 1000
+    first = padded(speech_dir, loud)
+    samples = np.concatenate((first, padded(speech_dir, quiet)))
+    onset = first.size + pad + int(quiet.speech_start_s * RATE_HZ)
+    ends = utterances(run(samples, SILERO), samples)
+    assert len(ends) == 2
+    assert ends[1].start_ms * 16 <= onset < ends[1].end_ms * 16
+
+
 def test_vad_setting():
     assert VadConfig.from_settings(load_settings(environ={})).kind == "silero"
     assert VadConfig.from_settings(load_settings(environ={"PODIUM_VAD": "webrtc"})).kind == "webrtc"
