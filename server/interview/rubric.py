@@ -47,7 +47,9 @@ from server.interview.types import Scores
 #    ("had become too long"); clauses chained with "and" / "so" counted (rambling); a story
 #    in other words than the question's scores relevance 3, not 2; "I did X and did Y" is two
 #    actions.
-RUBRIC_VERSION = "podium-rubric-5"
+# 6: ... or come at the end of the piece before, where the result's piece goes on from it in
+#    lowercase ("I closed 500. and 40%. on quota. and I was the top...").
+RUBRIC_VERSION = "podium-rubric-6"
 
 # Overall = weighted mean of (score - 1) / 4, as 0-100. Content (what you did and what came of
 # it) is 80%, delivery 20%: interviewers judge the story more than its polish. Sum is 100.
@@ -491,7 +493,8 @@ def _result_sentence(tokens: Sequence[Token], lexicon: Lexicon) -> tuple[str | N
 
     A recogniser puts a full stop at every pause, so "we were back up in forty minutes. about
     two percent lost" may come back in two pieces: a number in the first few words of the next
-    sentence still quantifies the result (and is quoted with it)."""
+    sentence still quantifies the result (and is quoted with it), as does one in the last few
+    words of the sentence before, where the result's piece goes on from it in lowercase."""
     sentences = [s for s in _sentences(tokens, lexicon) if s]
     candidates: list[tuple[list[Token], bool]] = []
     for index, sentence in enumerate(sentences):
@@ -504,8 +507,18 @@ def _result_sentence(tokens: Sequence[Token], lexicon: Lexicon) -> tuple[str | N
             sentences[index + 1][:_RESULT_NUMBER_REACH] if index + 1 < len(sentences) else []
         )
         numbered = [i for i, t in enumerate(following) if is_number(t, lexicon)]
+        # A piece starting in lowercase goes on from the one before ("I closed 500. and 40%.
+        # on quota. and I was the top..."): a figure at that one's end is the result's too.
+        preceding = (
+            sentences[index - 1][-_RESULT_NUMBER_REACH:]
+            if index > 0 and sentence[0].said[:1].islower()
+            else []
+        )
+        numbered_before = [i for i, t in enumerate(preceding) if is_number(t, lexicon)]
         if numbered:
             candidates.append((sentence + following[: numbered[0] + 1], True))
+        elif numbered_before:
+            candidates.append((preceding[numbered_before[-1] :] + sentence, True))
         else:
             candidates.append((sentence, False))
     quantified = [c for c in candidates if c[1]]

@@ -220,6 +220,21 @@ def test_a_result_number_just_after_a_pause_still_quantifies_it() -> None:
     assert not analyse(PLAN_Q, later, metrics_of(later)).evidence.quantified_result
 
 
+def test_a_result_number_just_before_a_pause_still_quantifies_it() -> None:
+    # The figure came first; the piece with the result's words goes on from it in lowercase.
+    split = (
+        NO_RESULT
+        + " We moved 140 jobs. and 98 percent. on the first try. and the analysts became happier."
+    )
+    evidence = analyse(PLAN_Q, split, metrics_of(split)).evidence
+    assert evidence.quantified_result
+    assert evidence.result_quote is not None and "98" in evidence.result_quote
+    # A figure in the sentence before a new one (capitalised) is not the result's.
+    apart = NO_RESULT + " We moved 140 jobs. The analysts became happier."
+    evidence = analyse(PLAN_Q, apart, metrics_of(apart)).evidence
+    assert evidence.result_quote is not None and not evidence.quantified_result
+
+
 @pytest.mark.parametrize(
     ("opening", "has_situation"),
     [
