@@ -11,7 +11,8 @@ changes. Known limit (measured, README): a person reading on without pauses in a
 looks like a talking room (their own soft speech is the quietest tenth, and speech), so the
 gate also acts there and splits their utterances; it is off by default.
 
-Pure and bounded: fixed-size numpy rings, a few microseconds per frame.
+Pure and bounded: fixed-size numpy rings. Off, it costs nothing; on, about 50 µs per 32 ms
+frame (two percentiles over 10 s of levels per speech frame, measured), 0.15% of a core.
 """
 
 from __future__ import annotations

@@ -489,12 +489,8 @@ def _sentences(tokens: Sequence[Token], lexicon: Lexicon) -> list[list[Token]]:
 
 
 def _result_sentence(tokens: Sequence[Token], lexicon: Lexicon) -> tuple[str | None, bool]:
-    """The sentence that states the result (a quantified one first) and whether it has a number.
-
-    A recogniser puts a full stop at every pause, so "we were back up in forty minutes. about
-    two percent lost" may come back in two pieces: a number in the first few words of the next
-    sentence still quantifies the result (and is quoted with it), as does one in the last few
-    words of the sentence before, where the result's piece goes on from it in lowercase."""
+    """The sentence that states the result (a quantified one first) and whether it has a number
+    (its own, or one just across a pause: `_with_figure_across_pause`)."""
     sentences = [s for s in _sentences(tokens, lexicon) if s]
     candidates: list[tuple[list[Token], bool]] = []
     for index, sentence in enumerate(sentences):
@@ -503,24 +499,8 @@ def _result_sentence(tokens: Sequence[Token], lexicon: Lexicon) -> tuple[str | N
         if any(is_number(t, lexicon) for t in sentence):
             candidates.append((sentence, True))
             continue
-        following = (
-            sentences[index + 1][:_RESULT_NUMBER_REACH] if index + 1 < len(sentences) else []
-        )
-        numbered = [i for i, t in enumerate(following) if is_number(t, lexicon)]
-        # A piece starting in lowercase goes on from the one before ("I closed 500. and 40%.
-        # on quota. and I was the top..."): a figure at that one's end is the result's too.
-        preceding = (
-            sentences[index - 1][-_RESULT_NUMBER_REACH:]
-            if index > 0 and sentence[0].said[:1].islower()
-            else []
-        )
-        numbered_before = [i for i, t in enumerate(preceding) if is_number(t, lexicon)]
-        if numbered:
-            candidates.append((sentence + following[: numbered[0] + 1], True))
-        elif numbered_before:
-            candidates.append((preceding[numbered_before[-1] :] + sentence, True))
-        else:
-            candidates.append((sentence, False))
+        widened = _with_figure_across_pause(sentences, index, lexicon)
+        candidates.append((widened, True) if widened else (sentence, False))
     quantified = [c for c in candidates if c[1]]
     best = quantified[-1] if quantified else candidates[-1] if candidates else None
     if best is None:
@@ -530,3 +510,27 @@ def _result_sentence(tokens: Sequence[Token], lexicon: Lexicon) -> tuple[str | N
         "..." if len(words) > _QUOTE_WORDS else ""
     )
     return quote, best[1]
+
+
+def _with_figure_across_pause(
+    sentences: Sequence[list[Token]], index: int, lexicon: Lexicon
+) -> list[Token] | None:
+    """Sentence `index` widened to a figure a pause cut off from it, or None.
+
+    A recogniser puts a full stop at every pause, so "we were back up in forty minutes. about
+    two percent lost" comes back in two pieces: a number in the first words of the next one
+    still quantifies the result. So does one in the last words of the piece before, where this
+    one goes on from it in lowercase ("I closed 500. and 40%. on quota. and I was the top...").
+    """
+    sentence = sentences[index]
+    if index + 1 < len(sentences):
+        following = sentences[index + 1][:_RESULT_NUMBER_REACH]
+        numbered = [i for i, t in enumerate(following) if is_number(t, lexicon)]
+        if numbered:
+            return sentence + following[: numbered[0] + 1]
+    if index > 0 and sentence[0].said[:1].islower():
+        preceding = sentences[index - 1][-_RESULT_NUMBER_REACH:]
+        numbered = [i for i, t in enumerate(preceding) if is_number(t, lexicon)]
+        if numbered:
+            return preceding[numbered[-1] :] + sentence
+    return None
